@@ -1,0 +1,80 @@
+import { ConfigError } from "./config-error.js";
+import { resolveConnection, type ConnectionConfig, type Flags } from "./connection-config.js";
+import { parseDuration } from "./duration.js";
+
+export interface MonitorConfig {
+  /** Application account: KV bucket, endpoints, events. */
+  readonly app: ConnectionConfig;
+  /** System account: $SYS advertisements and pings. */
+  readonly sys: ConnectionConfig;
+  readonly bucket: string;
+  /** "auto": 3 when the cluster has 3+ JetStream servers, else 1. */
+  readonly replicas: number | "auto";
+  readonly pollIntervalMs: number;
+  readonly offlineAfterMs: number;
+  /** An unchanged server's last-seen time is persisted at most this often. */
+  readonly lastSeenFlushMs: number;
+  readonly logLevel: string;
+}
+
+export function defaultMonitorSettings() {
+  return {
+    bucket: "version-monitor",
+    replicas: "auto" as const,
+    pollIntervalMs: 30_000,
+    offlineAfterMs: 120_000,
+    lastSeenFlushMs: 300_000,
+    logLevel: "info",
+  };
+}
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function str(flags: Flags, env: NodeJS.ProcessEnv, flag: string, envName: string): { name: string; value: string } | undefined {
+  const f = flags[flag];
+  if (typeof f === "string") return { name: `--${flag}`, value: f };
+  const e = env[envName];
+  return e !== undefined && e !== "" ? { name: envName, value: e } : undefined;
+}
+
+/** Builds and validates the service's configuration; throws ConfigError naming the bad value. */
+export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): MonitorConfig {
+  const d = defaultMonitorSettings();
+  const app = resolveConnection("", flags, env);
+  const sys = resolveConnection("sys", flags, env, app);
+
+  const bucket = str(flags, env, "bucket", "VERSION_MONITOR_BUCKET");
+  if (bucket && !/^[-\w]+$/.test(bucket.value)) {
+    throw new ConfigError(`${bucket.name}: ${JSON.stringify(bucket.value)} is not a KV bucket name (letters, digits, - and _)`);
+  }
+  const replicasText = str(flags, env, "replicas", "VERSION_MONITOR_REPLICAS");
+  let replicas: number | "auto" = d.replicas;
+  if (replicasText && replicasText.value !== "auto") {
+    const n = Number(replicasText.value);
+    if (!Number.isInteger(n) || n < 1 || n > 5) throw new ConfigError(`${replicasText.name}: replicas must be auto or 1 to 5`);
+    replicas = n;
+  }
+  const duration = (flag: string, envName: string, fallback: number, min: number) => {
+    const v = str(flags, env, flag, envName);
+    if (!v) return fallback;
+    const ms = parseDuration(v.value, v.name);
+    if (ms < min) throw new ConfigError(`${v.name}: must be at least ${min}ms`);
+    return ms;
+  };
+  const logLevel = str(flags, env, "log-level", "LOG_LEVEL");
+  if (logLevel && !logLevels.includes(logLevel.value)) {
+    throw new ConfigError(`${logLevel.name}: ${JSON.stringify(logLevel.value)} is not one of ${logLevels.join(", ")}`);
+  }
+  const pollIntervalMs = duration("poll-interval", "VERSION_MONITOR_POLL_INTERVAL", d.pollIntervalMs, 100);
+  const cfg: MonitorConfig = {
+    app,
+    sys,
+    bucket: bucket?.value ?? d.bucket,
+    replicas,
+    pollIntervalMs,
+    offlineAfterMs: duration("offline-after", "VERSION_MONITOR_OFFLINE_AFTER", Math.max(d.offlineAfterMs, 3 * pollIntervalMs), 100),
+    lastSeenFlushMs: duration("last-seen-flush", "VERSION_MONITOR_LAST_SEEN_FLUSH", d.lastSeenFlushMs, 100),
+    logLevel: logLevel?.value ?? d.logLevel,
+  };
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,110 @@
+import { ObservationKind, type ServerObservation } from "./observation.js";
+import { applyObservation, ServerState, type ServerRecord } from "./server-record.js";
+
+export interface FleetPolicy {
+  /** A server not heard from for this long (and not shut down) counts as offline, not as a member. */
+  readonly offlineAfterMs: number;
+}
+
+/** A second live process advertising a name that another live process already has. */
+export interface DuplicateName {
+  readonly name: string;
+  readonly ids: readonly string[];
+}
+
+export const ObserveOutcome = {
+  /** Something worth persisting changed. */
+  Material: "material",
+  /** Only last-seen moved. */
+  Seen: "seen",
+  /** Another live process with the same name: reported, not stored over the record. */
+  Duplicate: "duplicate",
+} as const;
+export type ObserveOutcome = (typeof ObserveOutcome)[keyof typeof ObserveOutcome];
+
+/**
+ * Every server the monitor knows, by name, in memory: the source every report is answered from.
+ * Pure: times are passed in, nothing is read or written outside.
+ */
+export class Fleet {
+  readonly #records = new Map<string, ServerRecord>();
+  /** name -> id -> last seen, for processes that lost a name conflict. */
+  readonly #duplicates = new Map<string, Map<string, number>>();
+  #revision = 0;
+
+  constructor(readonly policy: FleetPolicy) {}
+
+  /** Bumped at every change a report could show; lets a report cache know when it is stale. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  get(name: string): ServerRecord | undefined {
+    return this.#records.get(name);
+  }
+
+  records(): IterableIterator<ServerRecord> {
+    return this.#records.values();
+  }
+
+  /** Puts a record in place as it is (loaded from KV, or merged after a concurrent write). */
+  set(record: ServerRecord): void {
+    this.#records.set(record.name, record);
+    this.#revision++;
+  }
+
+  observe(obs: ServerObservation, now: number): { outcome: ObserveOutcome; record: ServerRecord } {
+    const prev = this.#records.get(obs.name);
+    if (prev && this.#isDuplicate(prev, obs, now)) {
+      this.#sightDuplicate(obs, now);
+      return { outcome: ObserveOutcome.Duplicate, record: prev };
+    }
+    const { record, material } = applyObservation(prev, obs, now);
+    this.#records.set(record.name, record);
+    if (prev && prev.id !== record.id) this.#duplicates.get(record.name)?.delete(record.id);
+    if (material) this.#revision++;
+    return { outcome: material ? ObserveOutcome.Material : ObserveOutcome.Seen, record };
+  }
+
+  /** Running (or lame-duck) servers heard from within the offline window. */
+  isLive(r: ServerRecord, now: number): boolean {
+    return r.state !== ServerState.ShutDown && now - r.lastSeen <= this.policy.offlineAfterMs;
+  }
+
+  duplicates(now: number): DuplicateName[] {
+    const out: DuplicateName[] = [];
+    for (const [name, ids] of this.#duplicates) {
+      const current = this.#records.get(name);
+      const live = [...ids].filter(([, seen]) => now - seen <= this.policy.offlineAfterMs).map(([id]) => id);
+      if (current && live.length > 0) out.push({ name, ids: [current.id, ...live] });
+    }
+    return out;
+  }
+
+  /**
+   * An advertisement from another process under a live server's name, started before the one we
+   * track, is a second server with the same name (a restart always starts later).
+   */
+  #isDuplicate(prev: ServerRecord, obs: ServerObservation, now: number): boolean {
+    if (obs.id === prev.id || !this.isLive(prev, now) || prev.state !== ServerState.Running) return false;
+    if (obs.kind === ObservationKind.LameDuck || obs.kind === ObservationKind.Shutdown) {
+      this.#duplicates.get(obs.name)?.delete(obs.id);
+      return false;
+    }
+    return (
+      this.#duplicates.get(obs.name)?.has(obs.id) === true ||
+      (obs.startedAt !== undefined && prev.startedAt !== undefined && obs.startedAt < prev.startedAt)
+    );
+  }
+
+  #sightDuplicate(obs: ServerObservation, now: number): void {
+    let ids = this.#duplicates.get(obs.name);
+    if (!ids) this.#duplicates.set(obs.name, (ids = new Map()));
+    if (!ids.has(obs.id)) this.#revision++;
+    ids.set(obs.id, now);
+  }
+}

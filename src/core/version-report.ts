@@ -1,0 +1,237 @@
+import type { DuplicateName, Fleet } from "./fleet.js";
+import { gapRisk, type GapGrade } from "./version-gap.js";
+import type { ServerRecord } from "./server-record.js";
+import { Direction, summarizeVersions, type Outlier, type VersionSummary } from "./version-summary.js";
+
+/** What a caller may ask of `versions.report` (validated at the edge). */
+export interface ReportQuery {
+  /** Only this cluster. */
+  readonly cluster?: string;
+  /** Only this server (by name). */
+  readonly server?: string;
+  /** Page of server details, from 1. */
+  readonly page?: number;
+  readonly pageSize?: number;
+}
+
+/** Bounds that keep a reply under the connection's max_payload however large the fleet. */
+export interface ReportLimits {
+  readonly pageSize: number;
+  readonly maxOutliers: number;
+  /** Names listed per version group and per cluster before "and N more". */
+  readonly maxNames: number;
+}
+
+export const defaultReportLimits: ReportLimits = { pageSize: 100, maxOutliers: 1000, maxNames: 50 };
+
+export interface ServerView {
+  readonly name: string;
+  readonly id: string;
+  readonly cluster: string;
+  readonly domain?: string;
+  readonly host: string;
+  readonly version: string;
+  readonly go?: string;
+  readonly git_commit?: string;
+  readonly state: string;
+  readonly started_at?: string;
+  readonly uptime_seconds?: number;
+  readonly first_seen: string;
+  readonly version_since: string;
+  readonly last_seen: string;
+}
+
+export interface OutlierView extends ServerView {
+  readonly target: string;
+  readonly gap: GapGrade;
+  readonly direction: Direction;
+}
+
+export interface GroupView {
+  readonly version: string;
+  readonly count: number;
+  readonly servers: readonly string[];
+  /** Names left out of `servers` to bound the reply. */
+  readonly more?: number;
+}
+
+export interface ClusterView {
+  readonly name: string;
+  readonly server_count: number;
+  readonly target: string | null;
+  readonly consistent: boolean;
+  readonly gap: GapGrade;
+  readonly groups: readonly { readonly version: string; readonly count: number }[];
+  readonly outliers: readonly string[];
+  readonly more_outliers?: number;
+}
+
+export interface Warning {
+  readonly kind: "duplicate-name" | "unnamed-server";
+  readonly server: string;
+  readonly detail: string;
+}
+
+/** The answer of `versions.report`. Field names follow NATS' own JSON (snake_case). */
+export interface VersionReport {
+  readonly generated_at: string;
+  readonly filter: { readonly cluster?: string; readonly server?: string };
+  readonly server_count: number;
+  readonly target: string | null;
+  readonly consistent: boolean;
+  readonly gap: GapGrade;
+  readonly risk: string;
+  readonly action: string;
+  readonly groups: readonly GroupView[];
+  readonly outliers: readonly OutlierView[];
+  readonly outliers_omitted: number;
+  readonly clusters: readonly ClusterView[];
+  readonly servers: readonly ServerView[];
+  readonly page: { readonly number: number; readonly size: number; readonly total_servers: number; readonly total_pages: number };
+  /** Servers known from earlier but not heard from lately, or shut down. */
+  readonly offline: readonly { readonly name: string; readonly cluster: string; readonly version: string; readonly last_seen: string; readonly state: string }[];
+  readonly offline_omitted: number;
+  readonly warnings: readonly Warning[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function serverView(r: ServerRecord, now: number): ServerView {
+  return {
+    name: r.name,
+    id: r.id,
+    cluster: r.cluster,
+    ...(r.domain ? { domain: r.domain } : {}),
+    host: r.host,
+    version: r.version,
+    ...(r.go !== undefined ? { go: r.go } : {}),
+    ...(r.gitCommit !== undefined ? { git_commit: r.gitCommit } : {}),
+    state: r.state,
+    ...(r.startedAt !== undefined
+      ? { started_at: iso(r.startedAt), uptime_seconds: Math.max(0, Math.floor((now - r.startedAt) / 1000)) }
+      : {}),
+    first_seen: iso(r.firstSeen),
+    version_since: iso(r.versionSince),
+    last_seen: iso(r.lastSeen),
+  };
+}
+
+function outlierView(o: Outlier, target: string, now: number): OutlierView {
+  return { ...serverView(o.record, now), target, gap: o.gap, direction: o.direction };
+}
+
+/** What an operator should do about a summary, in one sentence. */
+export function recommendAction(s: VersionSummary): string {
+  if (!s.target) return "no servers seen yet";
+  if (s.consistent) return "none: every server runs " + s.target;
+  const older = s.outliers.filter((o) => o.direction === Direction.Older).length;
+  const newer = s.outliers.filter((o) => o.direction === Direction.Newer).length;
+  const parts: string[] = [];
+  if (older > 0) parts.push(`upgrade ${older} outlier server(s) to ${s.target}`);
+  if (newer > 0) {
+    parts.push(
+      `${newer} server(s) run a newer version than the majority: finish the upgrade of the others, ` +
+        `or roll those back to ${s.target} if the newer version is not wanted`,
+    );
+  }
+  return parts.join("; ");
+}
+
+function clusterView(name: string, members: ServerRecord[], limits: ReportLimits): ClusterView {
+  const s = summarizeVersions(members);
+  const names = s.outliers.map((o) => o.record.name);
+  return {
+    name,
+    server_count: members.length,
+    target: s.target ?? null,
+    consistent: s.consistent,
+    gap: s.gap,
+    groups: s.groups.map((g) => ({ version: g.version, count: g.count })),
+    outliers: names.slice(0, limits.maxNames),
+    ...(names.length > limits.maxNames ? { more_outliers: names.length - limits.maxNames } : {}),
+  };
+}
+
+function warnings(live: ServerRecord[], duplicates: DuplicateName[]): Warning[] {
+  const out: Warning[] = duplicates.map((d) => ({
+    kind: "duplicate-name" as const,
+    server: d.name,
+    detail: `${d.ids.length} live servers advertise the name ${JSON.stringify(d.name)} (ids ${d.ids.join(", ")}): give each a unique server_name`,
+  }));
+  for (const r of live) {
+    if (r.name === r.id) {
+      out.push({
+        kind: "unnamed-server",
+        server: r.name,
+        detail: "no server_name is configured: the server gets a new id, and so looks like a new server, at every restart",
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the report from memory. The default answer is a summary that stays small for thousands of
+ * servers (group counts, outliers in full up to a bound, per-cluster views, a page of details);
+ * filters and pages give the rest.
+ */
+export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
+  const live: ServerRecord[] = [];
+  const offline: ServerRecord[] = [];
+  for (const r of fleet.records()) {
+    if (query.cluster !== undefined && r.cluster !== query.cluster) continue;
+    if (query.server !== undefined && r.name !== query.server) continue;
+    (fleet.isLive(r, now) ? live : offline).push(r);
+  }
+  const summary = summarizeVersions(live);
+  const target = summary.target;
+
+  const byCluster = new Map<string, ServerRecord[]>();
+  for (const r of live) {
+    const list = byCluster.get(r.cluster);
+    if (list) list.push(r);
+    else byCluster.set(r.cluster, [r]);
+  }
+
+  const pageSize = query.pageSize ?? limits.pageSize;
+  const totalPages = Math.max(1, Math.ceil(live.length / pageSize));
+  const page = query.page ?? 1;
+  const sorted = [...live].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  offline.sort((a, b) => b.lastSeen - a.lastSeen);
+
+  return {
+    generated_at: iso(now),
+    filter: {
+      ...(query.cluster !== undefined ? { cluster: query.cluster } : {}),
+      ...(query.server !== undefined ? { server: query.server } : {}),
+    },
+    server_count: live.length,
+    target: target ?? null,
+    consistent: summary.consistent,
+    gap: summary.gap,
+    risk: gapRisk[summary.gap],
+    action: recommendAction(summary),
+    groups: summary.groups.map((g) => ({
+      version: g.version,
+      count: g.count,
+      servers: g.servers.slice(0, limits.maxNames),
+      ...(g.count > limits.maxNames ? { more: g.count - limits.maxNames } : {}),
+    })),
+    outliers: target ? summary.outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now)) : [],
+    outliers_omitted: Math.max(0, summary.outliers.length - limits.maxOutliers),
+    clusters: [...byCluster]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, members]) => clusterView(name, members, limits)),
+    servers: sorted.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now)),
+    page: { number: page, size: pageSize, total_servers: live.length, total_pages: totalPages },
+    offline: offline.slice(0, limits.maxNames).map((r) => ({
+      name: r.name,
+      cluster: r.cluster,
+      version: r.version,
+      last_seen: iso(r.lastSeen),
+      state: r.state,
+    })),
+    offline_omitted: Math.max(0, offline.length - limits.maxNames),
+    warnings: warnings(live, fleet.duplicates(now)),
+  };
+}

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.js";
+import { LocalServer } from "./local-server.js";
+import { waitUntil } from "./wait-until.js";
+
+/** One cluster of a (super-)cluster to start: its name and one binary per server. */
+export interface ClusterSpec {
+  readonly name: string;
+  readonly binaries: readonly string[];
+}
+
+export interface LocalClusterOptions {
+  /** Defaults to the project's nats-conf/accounts.conf. */
+  readonly accountsConf?: string;
+  /** Working directory; a fresh temporary one by default, removed on stop. */
+  readonly dir?: string;
+  readonly jetstream?: boolean;
+  /** Server names are `${prefix}${cluster}-${n}`; tests use it to keep names unique. */
+  readonly namePrefix?: string;
+}
+
+const defaultAccountsConf = resolve(fileURLToPath(new URL("../../nats-conf/accounts.conf", import.meta.url)));
+
+interface RouteZ {
+  num_routes: number;
+}
+interface JsZ {
+  meta_cluster?: { leader?: string };
+}
+interface GatewayZ {
+  outbound_gateways?: Record<string, unknown>;
+}
+
+/**
+ * Real nats-server processes forming one cluster, or several joined by gateways (a super-cluster),
+ * on free ports of 127.0.0.1. `stop()` always stops every process, and is safe to call twice.
+ */
+export class LocalCluster {
+  private constructor(
+    readonly servers: LocalServer[],
+    readonly clusters: readonly string[],
+    readonly dir: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  static async start(specs: readonly ClusterSpec[], opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "nvm-cluster-"));
+    const accountsConf = opts.accountsConf ?? defaultAccountsConf;
+    const prefix = opts.namePrefix ?? "";
+    const gateways = specs.length > 1;
+
+    interface MemberPlan {
+      name: string;
+      binary: string;
+      clientPort: number;
+      clusterPort: number;
+      httpPort: number;
+      gatewayPort: number;
+    }
+    const plans: { spec: ClusterSpec; members: MemberPlan[] }[] = [];
+    for (const spec of specs) {
+      const members: MemberPlan[] = [];
+      for (const [i, binary] of spec.binaries.entries()) {
+        members.push({
+          name: `${prefix}${spec.name}-${i + 1}`,
+          binary,
+          clientPort: await freePort(),
+          clusterPort: await freePort(),
+          httpPort: await freePort(),
+          gatewayPort: gateways ? await freePort() : 0,
+        });
+      }
+      plans.push({ spec, members });
+    }
+
+    const servers = plans.flatMap(({ spec, members }) =>
+      members.map(
+        (m) =>
+          new LocalServer(
+            {
+              name: m.name,
+              cluster: spec.name,
+              storeDir: join(dir, m.name, "jetstream"),
+              clientPort: m.clientPort,
+              clusterPort: m.clusterPort,
+              httpPort: m.httpPort,
+              routes: members.filter((o) => o !== m).map((o) => `nats-route://127.0.0.1:${o.clusterPort}`),
+              jetstream: opts.jetstream ?? true,
+              ...(gateways
+                ? {
+                    gateway: {
+                      port: m.gatewayPort,
+                      peers: plans
+                        .filter((p) => p.spec !== spec)
+                        .map((p) => ({
+                          name: p.spec.name,
+                          urls: p.members.map((o) => `nats://127.0.0.1:${o.gatewayPort}`),
+                        })),
+                    },
+                  }
+                : {}),
+            },
+            m.binary,
+            join(dir, m.name),
+            accountsConf,
+          ),
+      ),
+    );
+
+    const cluster = new LocalCluster(servers, specs.map((s) => s.name), dir, opts.dir === undefined);
+    try {
+      await Promise.all(servers.map((s) => s.start()));
+      await cluster.waitReady();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Client URLs of every server, for a connection that survives any one of them going away. */
+  get urls(): string[] {
+    return this.servers.map((s) => s.clientUrl);
+  }
+
+  server(name: string): LocalServer {
+    const s = this.servers.find((x) => x.name === name || x.name.endsWith(name));
+    if (!s) throw new Error(`no server ${name}`);
+    return s;
+  }
+
+  /**
+   * Waits until every running server has its routes (and gateways) up and JetStream has a
+   * meta leader, which is when a replicated KV bucket can be created.
+   */
+  async waitReady(timeoutMs = 30_000): Promise<void> {
+    const running = this.servers.filter((s) => s.running);
+    const peersInCluster = (s: LocalServer) =>
+      running.filter((o) => o !== s && o.config.cluster === s.config.cluster).length;
+    await waitUntil(
+      "cluster routes, gateways and a JetStream meta leader",
+      async () => {
+        for (const s of running) {
+          const routez = await s.monitor<RouteZ>("/routez");
+          if (routez.num_routes < peersInCluster(s)) return undefined;
+          if (this.clusters.length > 1) {
+            const gw = await s.monitor<GatewayZ>("/gatewayz");
+            if (Object.keys(gw.outbound_gateways ?? {}).length < this.clusters.length - 1) return undefined;
+          }
+          if (s.config.jetstream) {
+            const jsz = await s.monitor<JsZ>("/jsz");
+            if (!jsz.meta_cluster?.leader) return undefined;
+          }
+        }
+        return true;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop("SIGTERM", 5_000)));
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Synchronous last resort (process exit handlers): kills every process. */
+  kill(): void {
+    for (const s of this.servers) s.kill();
+  }
+}

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderServerConfig, type LocalServerConfig } from "./server-config.js";
+import { waitUntil } from "./wait-until.js";
+
+/**
+ * One real nats-server process on 127.0.0.1, with the ports it keeps across restarts, so that a
+ * restart on another binary (an upgrade) rejoins the same routes and client URLs.
+ */
+export class LocalServer {
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #binary: string;
+  #starts = 0;
+
+  constructor(
+    readonly config: LocalServerConfig,
+    binary: string,
+    readonly dir: string,
+    readonly accountsConf: string,
+  ) {
+    this.#binary = binary;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+  get binary(): string {
+    return this.#binary;
+  }
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+  get clientUrl(): string {
+    return `nats://127.0.0.1:${this.config.clientPort}`;
+  }
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.config.httpPort}`;
+  }
+
+  /** Starts the process (optionally on another binary) and waits until it answers /healthz. */
+  async start(binary?: string): Promise<void> {
+    if (this.running) throw new Error(`${this.name} is already running`);
+    if (binary) this.#binary = binary;
+    mkdirSync(this.dir, { recursive: true });
+    const confPath = join(this.dir, "server.conf");
+    writeFileSync(confPath, renderServerConfig(this.config));
+    copyFileSync(this.accountsConf, join(this.dir, "accounts.conf"));
+    const log = createWriteStream(join(this.dir, `server.${++this.#starts}.log`));
+    const child = spawn(this.#binary, ["-c", confPath], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    await waitUntil(`${this.name} /healthz`, async () => {
+      if (!this.running) throw new Error(`${this.name} exited (see ${this.dir})`);
+      const res = await fetch(`${this.httpUrl}/healthz`);
+      return res.ok ? true : undefined;
+    });
+  }
+
+  /** Monitoring JSON from this server (/varz, /jsz, /routez, ...). */
+  async monitor<T = Record<string, unknown>>(path: string): Promise<T> {
+    const res = await fetch(`${this.httpUrl}${path}`);
+    if (!res.ok) throw new Error(`${this.name} ${path}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+  }
+
+  /** Sends a signal and waits for the process to exit; SIGKILL after `timeoutMs`. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 10_000): Promise<void> {
+    const child = this.#child;
+    if (!child || !this.running) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  /**
+   * Lame duck mode, as `nats-server --signal ldm=<pid>` sends it (SIGUSR2): the server stops
+   * accepting clients, hands them over, and exits. Resolves when the process has exited.
+   */
+  async lameDuck(timeoutMs = 40_000): Promise<void> {
+    await this.stop("SIGUSR2", timeoutMs);
+  }
+
+  /** Kills without ceremony; for cleanup after failures. */
+  kill(): void {
+    if (this.running) this.#child?.kill("SIGKILL");
+  }
+}

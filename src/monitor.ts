@@ -1,0 +1,166 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Service } from "@nats-io/services";
+import type { Logger } from "pino";
+import { describeConnection } from "./config/connection-config.js";
+import type { MonitorConfig } from "./config/monitor-config.js";
+import { Fleet, ObserveOutcome } from "./core/fleet.js";
+import { mergeRecords } from "./core/merge-records.js";
+import type { ServerObservation } from "./core/observation.js";
+import type { ServerRecord } from "./core/server-record.js";
+import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, type VersionReport } from "./core/version-report.js";
+import { Collector } from "./nats/collector.js";
+import { connectTo } from "./nats/connect.js";
+import { startReportService } from "./nats/report-service.js";
+import { parseReportRequest } from "./nats/report-request.js";
+import { openBucket, ServerStore } from "./nats/server-store.js";
+import type { KV } from "@nats-io/kv";
+
+export interface MonitorOptions {
+  readonly config: MonitorConfig;
+  readonly log: Logger;
+  /** The clock; injected so that policies can be tested without waiting. */
+  readonly now?: () => number;
+}
+
+/**
+ * The running service: two connections (system account for $SYS, application account for KV,
+ * endpoints and events), the in-memory fleet every report is answered from, and the adapters
+ * around it. main.ts and the tests start it; nothing else reads a clock or the environment.
+ */
+export class VersionMonitor {
+  readonly fleet: Fleet;
+  readonly store: ServerStore;
+  readonly collector: Collector;
+  readonly #persistedLastSeen = new Map<string, number>();
+  #service: Service | undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: MonitorConfig,
+    readonly log: Logger,
+    readonly now: () => number,
+    readonly app: NatsConnection,
+    readonly sys: NatsConnection,
+    kv: KV,
+  ) {
+    this.fleet = new Fleet({ offlineAfterMs: config.offlineAfterMs });
+    this.store = new ServerStore(kv, app, {
+      bucket: config.bucket,
+      log: log.child({ component: "store" }),
+      resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
+    });
+    this.collector = new Collector(sys, {
+      pollIntervalMs: config.pollIntervalMs,
+      log: log.child({ component: "collector" }),
+      onObservation: (obs) => this.#observe(obs),
+    });
+  }
+
+  static async start(opts: MonitorOptions): Promise<VersionMonitor> {
+    const { config, log } = opts;
+    log.info({ app: describeConnection(config.app), sys: describeConnection(config.sys), bucket: config.bucket }, "starting");
+    const [app, sys] = await Promise.all([connectTo(config.app, "version-monitor"), connectTo(config.sys, "version-monitor-sys")]);
+    try {
+      const kv = await openBucket(app, config.bucket, config.replicas, log);
+      const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv);
+      await monitor.#run();
+      return monitor;
+    } catch (err) {
+      await Promise.allSettled([app.close(), sys.close()]);
+      throw err;
+    }
+  }
+
+  /** Loads state first, so that the first report already knows every server's first-seen time. */
+  async #run(): Promise<void> {
+    for (const r of await this.store.loadAll()) {
+      this.fleet.set(r);
+      this.#persistedLastSeen.set(r.name, r.lastSeen);
+    }
+    this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
+    await this.collector.start();
+    this.#service = await startReportService(this.app, {
+      log: this.log.child({ component: "service" }),
+      report: (body) => this.encodedReport(parseReportRequest(body)),
+      stats: () => this.stats(),
+    });
+    const info = this.#service.info();
+    this.log.info({ service: info.name, version: info.version, id: info.id }, "service started");
+  }
+
+  get service(): Service | undefined {
+    return this.#service;
+  }
+
+  #observe(obs: ServerObservation): void {
+    const now = this.now();
+    const prevId = this.fleet.get(obs.name)?.id;
+    const { outcome, record } = this.fleet.observe(obs, now);
+    if (outcome === ObserveOutcome.Duplicate) {
+      this.log.warn({ server: obs.name, id: obs.id, current: record.id }, "two live servers advertise the same name");
+      return;
+    }
+    if (outcome === ObserveOutcome.Material) {
+      if (prevId !== record.id && record.go === undefined) this.collector.pingVarz(record.name);
+      this.#save(record);
+    } else if (now - (this.#persistedLastSeen.get(record.name) ?? 0) >= this.config.lastSeenFlushMs) {
+      this.#save(record);
+    }
+  }
+
+  #save(record: ServerRecord): void {
+    this.#persistedLastSeen.set(record.name, record.lastSeen);
+    this.store.save(record);
+  }
+
+  #resolveConflict(ours: ServerRecord, stored: ServerRecord): ServerRecord {
+    const current = this.fleet.get(ours.name) ?? ours;
+    const merged = mergeRecords(current, stored);
+    this.fleet.set(merged);
+    return merged;
+  }
+
+  report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
+    return buildReport(this.fleet, this.now(), query, limits);
+  }
+
+  /**
+   * The encoded reply, never larger than the connection's max_payload: when a summary of a very
+   * large fleet does not fit, the lists in it are halved until it does.
+   */
+  encodedReport(query: ReportQuery): Uint8Array {
+    const max = this.app.info?.max_payload ?? 1024 * 1024;
+    let limits = defaultReportLimits;
+    for (;;) {
+      const pageSize = Math.min(query.pageSize ?? limits.pageSize, limits.pageSize);
+      const bytes = new TextEncoder().encode(JSON.stringify(this.report({ ...query, pageSize }, limits)));
+      if (bytes.length <= max || (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1)) return bytes;
+      limits = {
+        pageSize: Math.max(1, Math.floor(limits.pageSize / 2)),
+        maxOutliers: Math.max(1, Math.floor(limits.maxOutliers / 2)),
+        maxNames: Math.max(1, Math.floor(limits.maxNames / 2)),
+      };
+    }
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      servers: this.fleet.size,
+      ingest: this.collector.stats,
+      kv: this.store.stats,
+    };
+  }
+
+  /** Drains the endpoints, stops collecting, flushes pending KV writes and closes both connections. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.log.info("stopping");
+      await this.#service?.stop().catch(() => undefined);
+      this.collector.stop();
+      await this.store.close();
+      await Promise.allSettled([this.app.drain(), this.sys.drain()]);
+      this.log.info("stopped");
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,127 @@
+import { ObservationKind, type ServerObservation } from "../core/observation.js";
+import { parseVersion } from "../core/version.js";
+
+/**
+ * Validation of what arrives on the $SYS subjects the collector reads. Any client of the system
+ * account can publish there, so nothing is trusted: a message either becomes a typed
+ * ServerObservation or is rejected with a reason that is counted.
+ */
+export const RejectReason = {
+  TooLarge: "too-large",
+  NotJson: "not-json",
+  NotObject: "not-object",
+  MissingServer: "missing-server",
+  BadField: "bad-field",
+  BadVersion: "bad-version",
+} as const;
+export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+export class AdvertisementError extends Error {
+  override name = "AdvertisementError";
+  constructor(
+    readonly reason: RejectReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A STATSZ of a large cluster lists every route; anything past this is not an advertisement. */
+export const MAX_ADVERTISEMENT_BYTES = 512 * 1024;
+const MAX_NAME = 256;
+const MAX_FIELD = 256;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function text(o: Json, k: string, required: boolean): string {
+  const v = o[k];
+  if (v === undefined || v === null) {
+    if (required) throw new AdvertisementError(RejectReason.BadField, `"${k}" is missing`);
+    return "";
+  }
+  if (typeof v !== "string" || v.length > (k === "name" ? MAX_NAME : MAX_FIELD)) {
+    throw new AdvertisementError(RejectReason.BadField, `"${k}" must be a string of at most ${MAX_FIELD} characters`);
+  }
+  return v;
+}
+
+function startTime(v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(ms)) throw new AdvertisementError(RejectReason.BadField, `"start" must be a time`);
+  return ms;
+}
+
+function parseJson(data: Uint8Array): Json {
+  if (data.length > MAX_ADVERTISEMENT_BYTES) {
+    throw new AdvertisementError(RejectReason.TooLarge, `payload of ${data.length} bytes`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    throw new AdvertisementError(RejectReason.NotJson, "payload is not JSON");
+  }
+  if (!isObject(parsed)) throw new AdvertisementError(RejectReason.NotObject, "payload is not a JSON object");
+  return parsed;
+}
+
+interface Extra {
+  readonly startedAt?: number | undefined;
+  readonly go?: string;
+  readonly gitCommit?: string;
+}
+
+/** The ServerInfo block nats-server puts in every $SYS message (`server` in STATSZ/VARZ). */
+function fromServerInfo(kind: ObservationKind, info: unknown, extra: Extra): ServerObservation {
+  if (!isObject(info)) throw new AdvertisementError(RejectReason.MissingServer, `no "server" object`);
+  const name = text(info, "name", true);
+  const id = text(info, "id", true);
+  if (id === "") throw new AdvertisementError(RejectReason.BadField, `"id" is empty`);
+  const ver = text(info, "ver", true);
+  const version = parseVersion(ver);
+  if (!version) throw new AdvertisementError(RejectReason.BadVersion, `"ver" is not a version: ${JSON.stringify(ver.slice(0, 40))}`);
+  return {
+    kind,
+    // Servers without server_name advertise their id as name; keep that, the report flags it.
+    name: name === "" ? id : name,
+    id,
+    cluster: text(info, "cluster", false),
+    domain: text(info, "domain", false),
+    host: text(info, "host", false),
+    version,
+    ...(extra.startedAt !== undefined ? { startedAt: extra.startedAt } : {}),
+    ...(extra.go ? { go: extra.go } : {}),
+    ...(extra.gitCommit ? { gitCommit: extra.gitCommit } : {}),
+  };
+}
+
+/** `$SYS.SERVER.<id>.STATSZ` and answers to `$SYS.REQ.SERVER.PING`: `{server, statsz}`. */
+export function parseStatsz(data: Uint8Array): ServerObservation {
+  const msg = parseJson(data);
+  const statsz = isObject(msg["statsz"]) ? msg["statsz"] : {};
+  return fromServerInfo(ObservationKind.Stats, msg["server"], { startedAt: startTime(statsz["start"]) });
+}
+
+/** Answers to `$SYS.REQ.SERVER.PING.VARZ`: `{server, data: varz}`; the only source of go and git. */
+export function parseVarz(data: Uint8Array): ServerObservation {
+  const msg = parseJson(data);
+  const varz = msg["data"];
+  if (!isObject(varz)) {
+    const why = isObject(msg["error"]) ? `error ${JSON.stringify(msg["error"]).slice(0, 80)}` : `no "data" object`;
+    throw new AdvertisementError(RejectReason.BadField, why);
+  }
+  return fromServerInfo(ObservationKind.Varz, msg["server"], {
+    startedAt: startTime(varz["start"]),
+    go: text(varz, "go", false),
+    gitCommit: text(varz, "git_commit", false),
+  });
+}
+
+/** `$SYS.SERVER.<id>.LAMEDUCK` and `.SHUTDOWN`: a bare ServerInfo (tolerate `{server}` too). */
+export function parseLifecycle(kind: typeof ObservationKind.LameDuck | typeof ObservationKind.Shutdown, data: Uint8Array): ServerObservation {
+  const msg = parseJson(data);
+  return fromServerInfo(kind, isObject(msg["server"]) ? msg["server"] : msg, {});
+}

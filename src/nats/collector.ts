@@ -1,0 +1,126 @@
+import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
+import { createInbox } from "@nats-io/nats-core";
+import type { Logger } from "pino";
+import { ObservationKind, type ServerObservation } from "../core/observation.js";
+import { AdvertisementError, parseLifecycle, parseStatsz, parseVarz, RejectReason } from "./advertisement.js";
+import { INBOX_PREFIX } from "./connect.js";
+
+/** The $SYS subjects the collector reads and sends; nats-conf/ grants the monitor exactly these. */
+export const SysSubject = {
+  Statsz: "$SYS.SERVER.*.STATSZ",
+  LameDuck: "$SYS.SERVER.*.LAMEDUCK",
+  Shutdown: "$SYS.SERVER.*.SHUTDOWN",
+  /** With a reply subject every server answers with its STATSZ. */
+  Ping: "$SYS.REQ.SERVER.PING",
+  PingVarz: "$SYS.REQ.SERVER.PING.VARZ",
+} as const;
+
+export interface CollectorOptions {
+  readonly pollIntervalMs: number;
+  readonly log: Logger;
+  readonly onObservation: (obs: ServerObservation) => void;
+}
+
+export interface CollectorStats {
+  readonly received: Record<ObservationKind, number>;
+  readonly rejected: Record<RejectReason, number>;
+  pings: number;
+}
+
+type Parser = (data: Uint8Array) => ServerObservation;
+
+/**
+ * Reads every server's advertisements from the system account: STATSZ as they are published (a
+ * new version is seen at the server's first advertisement, not at the next poll), LAMEDUCK and
+ * SHUTDOWN events, and answers to the pings it sends at start, periodically and after a reconnect.
+ */
+export class Collector {
+  readonly stats: CollectorStats = {
+    received: { stats: 0, varz: 0, "lame-duck": 0, shutdown: 0 },
+    rejected: { "too-large": 0, "not-json": 0, "not-object": 0, "missing-server": 0, "bad-field": 0, "bad-version": 0 },
+    pings: 0,
+  };
+  readonly #subs: Subscription[] = [];
+  readonly #statsInbox = createInbox(INBOX_PREFIX);
+  readonly #varzInbox = createInbox(INBOX_PREFIX);
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly opts: CollectorOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const lifecycle = (kind: typeof ObservationKind.LameDuck | typeof ObservationKind.Shutdown): Parser => (d) => parseLifecycle(kind, d);
+    this.#listen(SysSubject.Statsz, parseStatsz);
+    this.#listen(SysSubject.LameDuck, lifecycle(ObservationKind.LameDuck));
+    this.#listen(SysSubject.Shutdown, lifecycle(ObservationKind.Shutdown));
+    // Ping answers come back on long-lived inboxes of our own and flow through the same path as
+    // advertisements: nothing waits for "all" servers, which nobody can know.
+    this.#listen(this.#statsInbox, parseStatsz);
+    this.#listen(this.#varzInbox, parseVarz);
+    await this.nc.flush();
+    this.ping();
+    this.#timer = setInterval(() => this.ping(), this.opts.pollIntervalMs);
+    this.#timer.unref();
+    void this.#watchStatus();
+  }
+
+  /** Asks every server for its STATSZ and VARZ now. */
+  ping(): void {
+    if (this.#stopped || this.nc.isClosed()) return;
+    this.stats.pings++;
+    this.nc.publish(SysSubject.Ping, "", { reply: this.#statsInbox });
+    this.nc.publish(SysSubject.PingVarz, "", { reply: this.#varzInbox });
+  }
+
+  /** Asks one server for its VARZ (go version, git commit), e.g. after it restarted. */
+  pingVarz(serverName: string): void {
+    if (this.#stopped || this.nc.isClosed()) return;
+    this.nc.publish(SysSubject.PingVarz, JSON.stringify({ server_name: serverName }), { reply: this.#varzInbox });
+  }
+
+  #listen(subject: string, parse: Parser): void {
+    const sub = this.nc.subscribe(subject, { callback: (err, msg) => (err ? this.#subError(subject, err) : this.#handle(msg, parse)) });
+    this.#subs.push(sub);
+  }
+
+  #handle(msg: Msg, parse: Parser): void {
+    let obs: ServerObservation;
+    try {
+      obs = parse(msg.data);
+    } catch (err) {
+      const reason = err instanceof AdvertisementError ? err.reason : RejectReason.BadField;
+      this.stats.rejected[reason]++;
+      this.opts.log.debug({ subject: msg.subject, reason, err: (err as Error).message }, "ignoring a malformed $SYS message");
+      return;
+    }
+    this.stats.received[obs.kind]++;
+    this.opts.onObservation(obs);
+    // A server that is shutting down is gone; ask the rest so the picture is complete at once.
+    if (obs.kind === ObservationKind.Shutdown) this.ping();
+  }
+
+  #subError(subject: string, err: Error): void {
+    this.opts.log.error({ subject, err: err.message }, "subscription failed (permissions?)");
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (this.#stopped) return;
+      if (s.type === "reconnect") {
+        this.opts.log.info({ server: s.server }, "system connection reconnected; pinging all servers");
+        this.ping();
+      } else if (s.type === "disconnect") {
+        this.opts.log.warn({ server: s.server }, "system connection lost; reconnecting");
+      }
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const s of this.#subs) s.unsubscribe();
+  }
+}

@@ -1,0 +1,58 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { Svcm, type Service, type ServiceMsg } from "@nats-io/services";
+import type { Logger } from "pino";
+import { packageInfo } from "../package-info.js";
+import { RequestError } from "./report-request.js";
+
+export const SERVICE_NAME = "version-monitor";
+export const REPORT_SUBJECT = "versions.report";
+
+export interface ReportServiceOptions {
+  readonly log: Logger;
+  /** Answers one request body with the encoded reply; throws RequestError for bad requests. */
+  readonly report: (body: Uint8Array) => Uint8Array;
+  /** Extra figures for `nats micro stats` (ingest counters, KV writes). */
+  readonly stats: () => Record<string, unknown>;
+}
+
+/**
+ * The micro service: `versions.report` plus the $SRV.PING/INFO/STATS verbs that
+ * `nats micro ls|info|stats` read. All instances share the default micro queue group, so one of
+ * them answers each request.
+ */
+export async function startReportService(nc: NatsConnection, opts: ReportServiceOptions): Promise<Service> {
+  const service = await new Svcm(nc).add({
+    name: SERVICE_NAME,
+    version: packageInfo.version,
+    description: "Reports nats-server version mismatches in a cluster or super-cluster: rolling upgrade or stale, gap, action",
+    metadata: { repository: "nats-version-monitor" },
+    statsHandler: () => Promise.resolve(opts.stats()),
+  });
+  service.addEndpoint("report", {
+    subject: REPORT_SUBJECT,
+    metadata: {
+      description: "Version report: target version, groups, outliers with gap grades, per-cluster view, server details",
+      request: 'empty, or JSON {"cluster"?: string, "server"?: string, "page"?: int, "page_size"?: int}',
+      response: "application/json",
+    },
+    handler: (err, msg) => answer(err, msg, opts),
+  });
+  return service;
+}
+
+function answer(err: Error | null, msg: ServiceMsg, opts: ReportServiceOptions): void {
+  if (err) {
+    opts.log.error({ err: err.message }, "report endpoint stopped");
+    return;
+  }
+  try {
+    msg.respond(opts.report(msg.data));
+  } catch (e) {
+    if (e instanceof RequestError) {
+      msg.respondError(e.code, e.message);
+    } else {
+      opts.log.error({ err: e }, "report failed");
+      msg.respondError(500, "internal error while building the report");
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { Logger } from "pino";
+import { decodeServerKey, encodeServerKey, SERVER_KEY_PREFIX } from "../core/server-key.js";
+import { decodeServerRecord, encodeServerRecord } from "../core/server-record-codec.js";
+import type { ServerRecord } from "../core/server-record.js";
+
+export interface StoreOptions {
+  readonly bucket: string;
+  readonly log: Logger;
+  /**
+   * Called when a compare-and-set failed because another instance wrote first: returns what to
+   * write instead (our view merged with the stored one).
+   */
+  readonly resolveConflict: (ours: ServerRecord, stored: ServerRecord) => ServerRecord;
+}
+
+export interface StoreStats {
+  writes: number;
+  conflicts: number;
+  errors: number;
+  skippedEntries: number;
+}
+
+const MAX_CAS_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 1000;
+
+/** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
+const HISTORY = 5;
+
+/** Opens the bucket, creating it (R3 when the cluster can hold it, else R1) if it does not exist. */
+export async function openBucket(nc: NatsConnection, bucket: string, replicas: number | "auto", log: Logger): Promise<KV> {
+  const kvm = new Kvm(nc);
+  const existing = await kvm.open(bucket);
+  try {
+    await existing.status();
+    return existing;
+  } catch {
+    // not there yet
+  }
+  if (replicas !== "auto") return kvm.create(bucket, { replicas, history: HISTORY });
+  try {
+    return await kvm.create(bucket, { replicas: 3, history: HISTORY });
+  } catch (err) {
+    log.info({ err: (err as Error).message }, "could not create an R3 bucket; falling back to R1");
+    return kvm.create(bucket, { replicas: 1, history: HISTORY });
+  }
+}
+
+/**
+ * One KV entry per server, written only when the record changed materially. Writes to a key are
+ * serialised and coalesced (only the newest pending record is written), first with `create`, then
+ * with `update(key, value, revision)`, so concurrent instances never overwrite each other blindly.
+ */
+export class ServerStore {
+  readonly stats: StoreStats = { writes: 0, conflicts: 0, errors: 0, skippedEntries: 0 };
+  readonly #revisions = new Map<string, number>();
+  readonly #pending = new Map<string, ServerRecord>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #retries = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(
+    readonly kv: KV,
+    private readonly nc: NatsConnection,
+    private readonly opts: StoreOptions,
+  ) {}
+
+  /** Every stored server, read with one ordered consumer (not a get per key); bad entries skipped. */
+  async loadAll(): Promise<ServerRecord[]> {
+    const js = jetstream(this.nc);
+    const stream = `KV_${this.opts.bucket}`;
+    const filter = `$KV.${this.opts.bucket}.${SERVER_KEY_PREFIX}>`;
+    const consumer = await js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.LastPerSubject });
+    const info = await consumer.info(true);
+    const out: ServerRecord[] = [];
+    if (info.num_pending === 0) return out;
+    const messages = await consumer.consume();
+    for await (const m of messages) {
+      const key = m.subject.slice(`$KV.${this.opts.bucket}.`.length);
+      const op = m.headers?.get("KV-Operation");
+      if (op !== "DEL" && op !== "PURGE") this.#decode(key, m.seq, m.data, out);
+      if (m.info.pending === 0) break;
+    }
+    await messages.close();
+    return out;
+  }
+
+  #decode(key: string, revision: number, data: Uint8Array, out: ServerRecord[]): void {
+    try {
+      const name = decodeServerKey(key);
+      if (name === undefined) throw new Error("key is not a server key");
+      const record = decodeServerRecord(data);
+      if (record.name !== name) throw new Error(`record name ${JSON.stringify(record.name)} does not match the key`);
+      this.#revisions.set(key, revision);
+      out.push(record);
+    } catch (err) {
+      this.stats.skippedEntries++;
+      this.#revisions.set(key, revision);
+      this.opts.log.warn({ key, revision, err: (err as Error).message }, "skipping a KV entry that does not decode");
+    }
+  }
+
+  /** Queues a write of the record; returns at once. */
+  save(record: ServerRecord): void {
+    const key = encodeServerKey(record.name);
+    this.#pending.set(key, record);
+    if (!this.#inFlight.has(key)) this.#drain(key);
+  }
+
+  #drain(key: string): void {
+    const run = (async () => {
+      for (let record = this.#pending.get(key); record; record = this.#pending.get(key)) {
+        this.#pending.delete(key);
+        await this.#write(key, record);
+      }
+    })().finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, run);
+  }
+
+  async #write(key: string, record: ServerRecord): Promise<void> {
+    let current = record;
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const revision = this.#revisions.get(key);
+      try {
+        const data = encodeServerRecord(current);
+        const next = revision === undefined ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
+        this.#revisions.set(key, next);
+        this.stats.writes++;
+        return;
+      } catch (err) {
+        const stored = await this.kv.get(key).catch(() => null);
+        if (!stored || stored.operation !== "PUT") {
+          // The key is gone (or unreadable): next attempt creates it.
+          if (stored) this.#revisions.set(key, stored.revision);
+          else this.#revisions.delete(key);
+          if (attempt === MAX_CAS_ATTEMPTS) this.#failed(key, current, err);
+          continue;
+        }
+        this.stats.conflicts++;
+        this.#revisions.set(key, stored.revision);
+        try {
+          current = this.opts.resolveConflict(current, decodeServerRecord(stored.value));
+        } catch {
+          // What is stored does not decode: ours replaces it.
+        }
+        if (attempt === MAX_CAS_ATTEMPTS) this.#failed(key, current, err);
+      }
+    }
+  }
+
+  /** JetStream can be briefly unavailable (a server of the bucket restarting): try again soon. */
+  #failed(key: string, record: ServerRecord, err: unknown): void {
+    this.stats.errors++;
+    this.opts.log.warn({ key, err: (err as Error).message }, "KV write failed; retrying in 1s");
+    if (this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      // A newer record queued meanwhile wins; otherwise write this one again.
+      if (!this.#pending.has(key)) this.save(record);
+    }, RETRY_DELAY_MS);
+    this.#retries.add(timer);
+  }
+
+  /** Resolves when every queued write has been attempted. */
+  async flush(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight.values()]);
+  }
+
+  /** Flushes, then stops retrying failed writes. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    for (const t of this.#retries) clearTimeout(t);
+    this.#retries.clear();
+  }
+}
