@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { ConfigError } from "../config/config-error.js";
+import { packageInfo } from "../package-info.js";
+import { demo } from "./demo.js";
+import { parseCommandFlags } from "./options.js";
+import { CommandError, report } from "./report.js";
+import { serve } from "./serve.js";
+import { usage } from "./usage.js";
+
+const print = (text: string) => process.stdout.write(text + "\n");
+
+/** Runs one command; returns the exit code. Expected failures are one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    print(usage);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "version" || command === "--version") {
+    print(packageInfo.version);
+    return 0;
+  }
+  try {
+    const flags = parseCommandFlags(command, args);
+    if (flags["help"]) {
+      print(usage);
+      return 0;
+    }
+    switch (command) {
+      case "serve":
+        return await serve(flags);
+      case "report":
+        return await report(flags, print);
+      default:
+        return await demo(flags, print);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`nats-version-monitor: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CommandError) {
+      process.stderr.write(`nats-version-monitor: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`nats-version-monitor: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

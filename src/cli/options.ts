@@ -1,0 +1,54 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ConfigError } from "../config/config-error.js";
+import type { Flags } from "../config/connection-config.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const connection = (prefix: string): Options =>
+  Object.fromEntries(
+    ["server", "user", "password", "token", "creds", "nkey", "tlscert", "tlskey", "tlsca", "context"].map((n) => [
+      prefix + n,
+      { type: "string" as const },
+    ]),
+  );
+
+/** The flags each command takes; anything else is refused. */
+export const commandOptions: Record<string, Options> = {
+  serve: {
+    ...connection(""),
+    ...connection("sys-"),
+    bucket: { type: "string" },
+    replicas: { type: "string" },
+    "poll-interval": { type: "string" },
+    "offline-after": { type: "string" },
+    "last-seen-flush": { type: "string" },
+    "log-level": { type: "string" },
+  },
+  report: {
+    ...connection(""),
+    json: { type: "boolean" },
+    cluster: { type: "string" },
+    "server-name": { type: "string" },
+    page: { type: "string" },
+    "page-size": { type: "string" },
+    timeout: { type: "string" },
+  },
+  demo: {
+    "log-level": { type: "string" },
+  },
+};
+
+/** Parses a command's flags strictly; a bad flag is a ConfigError with one clear line. */
+export function parseCommandFlags(command: string, args: string[]): Flags {
+  const options = commandOptions[command];
+  if (!options) throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report or demo`);
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new ConfigError(`${command}: unexpected argument ${JSON.stringify(positionals[0])}`);
+    return values as Flags;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    // parseArgs' messages are long and mention internals; keep the first sentence.
+    throw new ConfigError(`${command}: ${(err as Error).message.split(". ")[0]}`);
+  }
+}

@@ -1,0 +1,64 @@
+import { formatDuration } from "../config/duration.js";
+import type { ServerView, VersionReport } from "../core/version-report.js";
+
+/** Left-aligned columns, two spaces apart. */
+export function renderColumns(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+const uptime = (s: ServerView) => (s.uptime_seconds === undefined ? "-" : s.uptime_seconds === 0 ? "0s" : formatDuration(s.uptime_seconds * 1000));
+
+/** The report as an operator reads it in a terminal: summary, versions, then every server listed. */
+export function renderReportTable(r: VersionReport): string {
+  const out: string[] = [];
+  if (r.target === null) {
+    out.push("No servers seen yet.");
+    return out.join("\n");
+  }
+  const scope = r.filter.cluster ? `cluster ${r.filter.cluster}` : r.filter.server ? `server ${r.filter.server}` : "all clusters";
+  out.push(
+    `${r.consistent ? "CONSISTENT" : "MISMATCH"}  target ${r.target}  ${r.server_count} server(s)  ${scope}`,
+    `gap: ${r.gap} (${r.risk})`,
+    `action: ${r.action}`,
+    "",
+  );
+  out.push(
+    renderColumns([
+      ["VERSION", "SERVERS", "NAMES"],
+      ...r.groups.map((g) => [
+        `${g.version}${g.version === r.target ? " (target)" : ""}`,
+        String(g.count),
+        g.servers.join(", ") + (g.more ? ` and ${g.more} more` : ""),
+      ]),
+    ]),
+    "",
+  );
+  if (r.clusters.length > 1) {
+    out.push(
+      renderColumns([
+        ["CLUSTER", "SERVERS", "TARGET", "STATE", "GAP"],
+        ...r.clusters.map((c) => [c.name, String(c.server_count), c.target ?? "-", c.consistent ? "consistent" : "mismatch", c.gap]),
+      ]),
+      "",
+    );
+  }
+  const outliers = new Map(r.outliers.map((o) => [o.name, o]));
+  out.push(
+    renderColumns([
+      ["", "SERVER", "CLUSTER", "VERSION", "GAP", "UPTIME", "STATE", "FIRST SEEN"],
+      ...r.servers.map((s) => {
+        const o = outliers.get(s.name);
+        return [o ? "*" : " ", s.name, s.cluster, s.version, o ? `${o.gap} (${o.direction})` : "-", uptime(s), s.state, s.first_seen];
+      }),
+    ]),
+  );
+  if (r.page.total_pages > 1) out.push(`page ${r.page.number} of ${r.page.total_pages} (${r.page.total_servers} servers); --page N for more`);
+  if (r.outliers.length > 0) out.push("* outlier: not on the target version");
+  if (r.offline.length > 0) {
+    out.push("", `offline: ${r.offline.map((o) => `${o.name} (${o.version}, ${o.state}, last seen ${o.last_seen})`).join(", ")}`);
+  }
+  for (const w of r.warnings) out.push(`warning: ${w.server}: ${w.detail}`);
+  return out.join("\n");
+}

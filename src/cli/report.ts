@@ -1,0 +1,71 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import { ConfigError } from "../config/config-error.js";
+import { resolveConnection, type Flags } from "../config/connection-config.js";
+import { parseDuration } from "../config/duration.js";
+import type { VersionReport } from "../core/version-report.js";
+import { connectionOptions } from "../nats/connect.js";
+import { REPORT_SUBJECT } from "../nats/report-service.js";
+import { renderReportTable } from "./report-table.js";
+
+/** A failure the CLI reports as one line and exit code 1. */
+export class CommandError extends Error {
+  override name = "CommandError";
+}
+
+function positiveInt(v: string | boolean | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || !Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: must be a positive integer`);
+  return n;
+}
+
+export function reportRequestBody(flags: Flags): string {
+  const str = (k: string) => (typeof flags[k] === "string" ? (flags[k] as string) : undefined);
+  const body = {
+    ...(str("cluster") !== undefined ? { cluster: str("cluster") } : {}),
+    ...(str("server-name") !== undefined ? { server: str("server-name") } : {}),
+    ...(flags["page"] !== undefined ? { page: positiveInt(flags["page"], "page") } : {}),
+    ...(flags["page-size"] !== undefined ? { page_size: positiveInt(flags["page-size"], "page-size") } : {}),
+  };
+  return Object.keys(body).length === 0 ? "" : JSON.stringify(body);
+}
+
+/** No responders, or a timeout: nobody serves the endpoint (nats.js wraps the cause). */
+function isUnanswered(err: unknown): boolean {
+  for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) {
+    if (/no ?responders|timeout/i.test(`${e.name} ${e.message}`)) return true;
+  }
+  return false;
+}
+
+/** Asks a running service for the report; prints a table, or the raw JSON with --json. */
+export async function report(flags: Flags, print: (text: string) => void): Promise<number> {
+  const conn = resolveConnection("", flags, process.env);
+  const timeout = typeof flags["timeout"] === "string" ? parseDuration(flags["timeout"], "--timeout") : 5000;
+  const body = reportRequestBody(flags);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: 0, waitOnFirstConnect: false });
+  } catch (err) {
+    throw new CommandError(`cannot connect to ${conn.servers.join(",")}: ${(err as Error).message}`);
+  }
+  try {
+    const msg = await nc.request(REPORT_SUBJECT, body, { timeout }).catch((err: unknown) => {
+      if (isUnanswered(err)) {
+        throw new CommandError(`no version-monitor service answered on ${REPORT_SUBJECT} at ${conn.servers.join(",")} (is "nats-version-monitor serve" running?)`);
+      }
+      throw new CommandError(`request failed: ${(err as Error).message}`);
+    });
+    const error = msg.headers?.get("Nats-Service-Error");
+    if (error) throw new CommandError(`service error ${msg.headers?.get("Nats-Service-Error-Code")}: ${error}`);
+    if (flags["json"]) {
+      print(msg.string());
+    } else {
+      print(renderReportTable(msg.json<VersionReport>()));
+    }
+    return 0;
+  } finally {
+    await nc.close();
+  }
+}

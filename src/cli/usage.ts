@@ -1,0 +1,15 @@
+export const usage = `nats-version-monitor: reports nats-server version mismatches in a NATS cluster or super-cluster
+
+Usage:
+  nats-version-monitor serve  [connection flags] [--sys-* flags] [--bucket NAME] [--replicas auto|N]
+                              [--poll-interval 30s] [--offline-after 2m] [--log-level info]
+  nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
+                              [--page-size N] [--json] [--timeout 5s]
+  nats-version-monitor demo   starts a local mixed-version cluster and the service, prints the report
+
+Connection flags (application account; environment in parentheses):
+  --server URLS (NATS_URL)  --user (NATS_USER)  --password (NATS_PASSWORD)  --token (NATS_TOKEN)
+  --creds FILE (NATS_CREDS)  --nkey SEEDFILE (NATS_NKEY)  --tlscert/--tlskey/--tlsca (NATS_CERT/KEY/CA)
+  --context NAME (NATS_CONTEXT): a natscli context
+The system account connection takes the same flags as --sys-server, --sys-user, ... (NATS_SYS_URL,
+NATS_SYS_USER, ...); it shares the servers and TLS settings of the application connection by default.`;
