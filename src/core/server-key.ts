@@ -37,6 +37,11 @@ export function decodeServerKey(key: string): string | undefined {
       i += 1;
     }
   }
-  const name = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+  let name: string;
+  try {
+    name = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return undefined;
+  }
   return encodeServerKey(name) === key ? name : undefined;
 }
