@@ -84,6 +84,8 @@ export class VersionMonitor {
       report: (body) => this.encodedReport(parseReportRequest(body)),
       stats: () => this.stats(),
     });
+    // The endpoint's subscription is at the server before start() resolves.
+    await this.app.flush();
     const info = this.#service.info();
     this.log.info({ service: info.name, version: info.version, id: info.id }, "service started");
   }
@@ -151,6 +153,16 @@ export class VersionMonitor {
     };
   }
 
+  /** Drains a connection; if that fails, closes it anyway, so that it never reconnects on its own. */
+  async #close(nc: NatsConnection): Promise<void> {
+    try {
+      await nc.drain();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "drain failed; closing");
+    }
+    if (!nc.isClosed()) await nc.close();
+  }
+
   /** Drains the endpoints, stops collecting, flushes pending KV writes and closes both connections. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
@@ -158,7 +170,7 @@ export class VersionMonitor {
       await this.#service?.stop().catch(() => undefined);
       this.collector.stop();
       await this.store.close();
-      await Promise.allSettled([this.app.drain(), this.sys.drain()]);
+      await Promise.all([this.app, this.sys].map((nc) => this.#close(nc)));
       this.log.info("stopped");
     })();
     return this.#stopping;

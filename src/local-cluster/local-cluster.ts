@@ -28,7 +28,7 @@ interface RouteZ {
   num_routes: number;
 }
 interface JsZ {
-  meta_cluster?: { leader?: string };
+  meta_cluster?: { leader?: string; replicas?: { name: string; current?: boolean; offline?: boolean }[] };
 }
 interface GatewayZ {
   outbound_gateways?: Record<string, unknown>;
@@ -155,11 +155,27 @@ export class LocalCluster {
             if (!jsz.meta_cluster?.leader) return undefined;
           }
         }
-        return true;
+        return (await this.#metaPeersCurrent(running)) ? true : undefined;
       },
       timeoutMs,
       100,
     );
+  }
+
+  /**
+   * The meta leader must see every other running JetStream server as a current peer, or placing
+   * an R3 stream fails with "no suitable peers for placement".
+   */
+  async #metaPeersCurrent(running: LocalServer[]): Promise<boolean> {
+    const js = running.filter((s) => s.config.jetstream);
+    if (js.length < 2) return true;
+    const leaderName = (await js[0]!.monitor<JsZ>("/jsz")).meta_cluster?.leader;
+    const leader = js.find((s) => s.name === leaderName);
+    if (!leader) return false;
+    const replicas = (await leader.monitor<JsZ>("/jsz")).meta_cluster?.replicas ?? [];
+    return js
+      .filter((s) => s !== leader)
+      .every((s) => replicas.some((r) => r.name === s.name && r.current === true && r.offline !== true));
   }
 
   async stop(): Promise<void> {

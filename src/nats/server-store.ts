@@ -25,6 +25,8 @@ export interface StoreStats {
 
 const MAX_CAS_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 1000;
+const LOAD_STALL_MS = 5000;
+const R3_ATTEMPTS = 10;
 
 /** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
 const HISTORY = 5;
@@ -40,12 +42,20 @@ export async function openBucket(nc: NatsConnection, bucket: string, replicas: n
     // not there yet
   }
   if (replicas !== "auto") return kvm.create(bucket, { replicas, history: HISTORY });
-  try {
-    return await kvm.create(bucket, { replicas: 3, history: HISTORY });
-  } catch (err) {
-    log.info({ err: (err as Error).message }, "could not create an R3 bucket; falling back to R1");
-    return kvm.create(bucket, { replicas: 1, history: HISTORY });
+  // A peer that is still starting (or restarting) refuses placement for a moment; a cluster of
+  // fewer than three JetStream servers refuses it for good.
+  let last: unknown;
+  for (let attempt = 0; attempt < R3_ATTEMPTS; attempt++) {
+    try {
+      return await kvm.create(bucket, { replicas: 3, history: HISTORY });
+    } catch (err) {
+      last = err;
+      if (!/peer offline|no suitable peers/i.test((err as Error).message) || /insufficient/i.test((err as Error).message)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
+  log.warn({ err: (last as Error).message }, "could not create an R3 bucket; falling back to R1");
+  return kvm.create(bucket, { replicas: 1, history: HISTORY });
 }
 
 /**
@@ -77,13 +87,23 @@ export class ServerStore {
     const out: ServerRecord[] = [];
     if (info.num_pending === 0) return out;
     const messages = await consumer.consume();
-    for await (const m of messages) {
-      const key = m.subject.slice(`$KV.${this.opts.bucket}.`.length);
-      const op = m.headers?.get("KV-Operation");
-      if (op !== "DEL" && op !== "PURGE") this.#decode(key, m.seq, m.data, out);
-      if (m.info.pending === 0) break;
+    // A pull that is never answered (permissions, a leader election) must not hang start-up.
+    let stalled = false;
+    let watchdog = setTimeout(() => ((stalled = true), messages.stop()), LOAD_STALL_MS);
+    try {
+      for await (const m of messages) {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => ((stalled = true), messages.stop()), LOAD_STALL_MS);
+        const key = m.subject.slice(`$KV.${this.opts.bucket}.`.length);
+        const op = m.headers?.get("KV-Operation");
+        if (op !== "DEL" && op !== "PURGE") this.#decode(key, m.seq, m.data, out);
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      clearTimeout(watchdog);
+      await messages.close();
     }
-    await messages.close();
+    if (stalled) throw new Error(`loading bucket ${this.opts.bucket} stalled after ${out.length} of ${info.num_pending} entries`);
     return out;
   }
 

@@ -1,5 +1,5 @@
 import test from "ava";
-import { AdvertisementError, MAX_ADVERTISEMENT_BYTES, parseLifecycle, parseStatsz, parseVarz } from "../../src/nats/advertisement.js";
+import { AdvertisementError, type RejectReason, MAX_ADVERTISEMENT_BYTES, parseLifecycle, parseStatsz, parseVarz } from "../../src/nats/advertisement.js";
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 
@@ -39,7 +39,7 @@ test("an unnamed server uses its id as name", (t) => {
   t.is(parseStatsz(enc({ server: { ...info29, name: "" }, statsz })).name, info29.id);
 });
 
-const rejects = test.macro((t, payload: Uint8Array, reason: string) => {
+const rejects = test.macro((t, payload: Uint8Array, reason: RejectReason) => {
   const err = t.throws(() => parseStatsz(payload), { instanceOf: AdvertisementError });
   t.is(err?.reason, reason);
 });

@@ -18,7 +18,7 @@ test("filters and pages", (t) => {
   });
 });
 
-const refuses = test.macro((t, body: string, message: RegExp, code = 400) => {
+const refuses = test.macro((t, body: string, message: RegExp, code: number = 400) => {
   const err = t.throws(() => parseReportRequest(enc(body)), { instanceOf: RequestError });
   t.regex(err?.message ?? "", message);
   t.is(err?.code, code);
