@@ -150,7 +150,8 @@ export class LocalCluster {
             const gw = await s.monitor<GatewayZ>("/gatewayz");
             if (Object.keys(gw.outbound_gateways ?? {}).length < this.clusters.length - 1) return undefined;
           }
-          if (s.config.jetstream) {
+          // A lone server runs JetStream unclustered: no meta group to wait for.
+          if (s.config.jetstream && running.length > 1) {
             const jsz = await s.monitor<JsZ>("/jsz");
             if (!jsz.meta_cluster?.leader) return undefined;
           }

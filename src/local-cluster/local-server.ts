@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderServerConfig, type LocalServerConfig } from "./server-config.js";
-import { waitUntil } from "./wait-until.js";
+import { GiveUp, waitUntil } from "./wait-until.js";
 
 /**
  * One real nats-server process on 127.0.0.1, with the ports it keeps across restarts, so that a
@@ -57,10 +57,19 @@ export class LocalServer {
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
     await waitUntil(`${this.name} /healthz`, async () => {
-      if (!this.running) throw new Error(`${this.name} exited (see ${this.dir})`);
+      if (!this.running) throw new GiveUp(`${this.name} exited: ${this.#lastLogLine()} (see ${this.dir})`);
       const res = await fetch(`${this.httpUrl}/healthz`);
       return res.ok ? true : undefined;
     });
+  }
+
+  #lastLogLine(): string {
+    try {
+      const lines = readFileSync(join(this.dir, `server.${this.#starts}.log`), "utf8").trim().split("\n");
+      return lines.at(-1)?.replace(/^\[\d+\] \S+ \S+ /, "") ?? "";
+    } catch {
+      return "";
+    }
   }
 
   /** Monitoring JSON from this server (/varz, /jsz, /routez, ...). */

@@ -27,12 +27,17 @@ export function renderServerConfig(c: LocalServerConfig): string {
     // Lame duck hands clients over in about a second instead of the default 10 s grace period.
     `lame_duck_grace_period: 1s`,
     `lame_duck_duration: 30s`,
-    `cluster: {`,
-    `  name: ${JSON.stringify(c.cluster)}`,
-    `  listen: "127.0.0.1:${port(c.clusterPort)}"`,
-    `  routes: [${c.routes.map((r) => JSON.stringify(r)).join(", ")}]`,
-    `}`,
   ];
+  // A lone server with JetStream refuses to start with a cluster block and no routes.
+  if (c.routes.length > 0 || c.gateway) {
+    lines.push(
+      `cluster: {`,
+      `  name: ${JSON.stringify(c.cluster)}`,
+      `  listen: "127.0.0.1:${port(c.clusterPort)}"`,
+      `  routes: [${c.routes.map((r) => JSON.stringify(r)).join(", ")}]`,
+      `}`,
+    );
+  }
   if (c.gateway) {
     lines.push(
       `gateway: {`,

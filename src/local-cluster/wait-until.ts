@@ -1,3 +1,8 @@
+/** Thrown by a probe when waiting longer cannot help (the process it waits for has exited). */
+export class GiveUp extends Error {
+  override name = "GiveUp";
+}
+
 /**
  * Polls `probe` until it returns a value other than undefined, or fails with the last reason once
  * `timeoutMs` has passed. Polling to a deadline instead of sleeping a fixed time keeps tests fast
@@ -16,6 +21,7 @@ export async function waitUntil<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       last = err;
     }
     if (Date.now() > deadline) {
