@@ -12,6 +12,7 @@ import { Collector } from "./nats/collector.js";
 import { connectTo } from "./nats/connect.js";
 import { startReportService } from "./nats/report-service.js";
 import { parseReportRequest } from "./nats/report-request.js";
+import { MismatchTracker } from "./nats/mismatch-tracker.js";
 import { openBucket, ServerStore } from "./nats/server-store.js";
 import type { KV } from "@nats-io/kv";
 
@@ -22,6 +23,9 @@ export interface MonitorOptions {
   readonly now?: () => number;
 }
 
+/** After start, every server has answered the first ping well within this; only then are transitions judged. */
+const WARMUP_MS = 1500;
+
 /**
  * The running service: two connections (system account for $SYS, application account for KV,
  * endpoints and events), the in-memory fleet every report is answered from, and the adapters
@@ -31,6 +35,7 @@ export class VersionMonitor {
   readonly fleet: Fleet;
   readonly store: ServerStore;
   readonly collector: Collector;
+  readonly tracker: MismatchTracker;
   readonly #persistedLastSeen = new Map<string, number>();
   #service: Service | undefined;
   #stopping: Promise<void> | undefined;
@@ -48,6 +53,15 @@ export class VersionMonitor {
       bucket: config.bucket,
       log: log.child({ component: "store" }),
       resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
+    });
+    this.tracker = new MismatchTracker(kv, app, this.fleet, {
+      bucket: config.bucket,
+      policy: config.policy,
+      offlineAfterMs: config.offlineAfterMs,
+      evaluateIntervalMs: config.evaluateIntervalMs,
+      warmupMs: WARMUP_MS,
+      now,
+      log: log.child({ component: "tracker" }),
     });
     this.collector = new Collector(sys, {
       pollIntervalMs: config.pollIntervalMs,
@@ -78,6 +92,7 @@ export class VersionMonitor {
       this.#persistedLastSeen.set(r.name, r.lastSeen);
     }
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
+    await this.tracker.start();
     await this.collector.start();
     this.#service = await startReportService(this.app, {
       log: this.log.child({ component: "service" }),
@@ -105,6 +120,7 @@ export class VersionMonitor {
     if (outcome === ObserveOutcome.Material) {
       if (prevId !== record.id && record.go === undefined) this.collector.pingVarz(record.name);
       this.#save(record);
+      this.tracker.requestEvaluation();
     } else if (now - (this.#persistedLastSeen.get(record.name) ?? 0) >= this.config.lastSeenFlushMs) {
       this.#save(record);
     }
@@ -123,7 +139,7 @@ export class VersionMonitor {
   }
 
   report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
-    return buildReport(this.fleet, this.now(), query, limits);
+    return buildReport(this.fleet, this.now(), query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf });
   }
 
   /**
@@ -150,6 +166,7 @@ export class VersionMonitor {
       servers: this.fleet.size,
       ingest: this.collector.stats,
       kv: this.store.stats,
+      mismatch: this.tracker.stats,
     };
   }
 
@@ -169,6 +186,7 @@ export class VersionMonitor {
       this.log.info("stopping");
       await this.#service?.stop().catch(() => undefined);
       this.collector.stop();
+      await this.tracker.stop();
       await this.store.close();
       await Promise.all([this.app, this.sys].map((nc) => this.#close(nc)));
       this.log.info("stopped");

@@ -1,4 +1,4 @@
-import { formatDuration } from "../config/duration.js";
+import { formatAgo } from "../core/format-ago.js";
 import type { ServerView, VersionReport } from "../core/version-report.js";
 
 /** Left-aligned columns, two spaces apart. */
@@ -8,7 +8,7 @@ export function renderColumns(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
 }
 
-const uptime = (s: ServerView) => (s.uptime_seconds === undefined ? "-" : s.uptime_seconds === 0 ? "0s" : formatDuration(s.uptime_seconds * 1000));
+const uptime = (s: ServerView) => (s.uptime_seconds === undefined ? "-" : formatAgo(s.uptime_seconds * 1000));
 
 /** The report as an operator reads it in a terminal: summary, versions, then every server listed. */
 export function renderReportTable(r: VersionReport): string {
@@ -20,7 +20,9 @@ export function renderReportTable(r: VersionReport): string {
   const scope = r.filter.cluster ? `cluster ${r.filter.cluster}` : r.filter.server ? `server ${r.filter.server}` : "all clusters";
   out.push(
     `${r.consistent ? "CONSISTENT" : "MISMATCH"}  target ${r.target}  ${r.server_count} server(s)  ${scope}`,
+    ...(r.since !== null ? [`state: ${r.state} since ${r.since} (${formatAgo((r.mismatch_seconds ?? 0) * 1000)})`] : []),
     `gap: ${r.gap} (${r.risk})`,
+    ...r.reasons.map((why) => `  - ${why}`),
     `action: ${r.action}`,
     "",
   );
@@ -38,8 +40,8 @@ export function renderReportTable(r: VersionReport): string {
   if (r.clusters.length > 1) {
     out.push(
       renderColumns([
-        ["CLUSTER", "SERVERS", "TARGET", "STATE", "GAP"],
-        ...r.clusters.map((c) => [c.name, String(c.server_count), c.target ?? "-", c.consistent ? "consistent" : "mismatch", c.gap]),
+        ["CLUSTER", "SERVERS", "TARGET", "STATE", "GAP", "SINCE"],
+        ...r.clusters.map((c) => [c.name, String(c.server_count), c.target ?? "-", c.state, c.gap, c.since ?? "-"]),
       ]),
       "",
     );
@@ -47,15 +49,18 @@ export function renderReportTable(r: VersionReport): string {
   const outliers = new Map(r.outliers.map((o) => [o.name, o]));
   out.push(
     renderColumns([
-      ["", "SERVER", "CLUSTER", "VERSION", "GAP", "UPTIME", "STATE", "FIRST SEEN"],
+      ["", "SERVER", "CLUSTER", "VERSION", "GAP", "UPTIME", "STATE", "FIRST SEEN", "LIKELY CAUSE"],
       ...r.servers.map((s) => {
         const o = outliers.get(s.name);
-        return [o ? "*" : " ", s.name, s.cluster, s.version, o ? `${o.gap} (${o.direction})` : "-", uptime(s), s.state, s.first_seen];
+        return [o ? "*" : " ", s.name, s.cluster, s.version, o ? `${o.gap} (${o.direction})` : "-", uptime(s), s.state, s.first_seen, o?.cause ?? ""];
       }),
     ]),
   );
   if (r.page.total_pages > 1) out.push(`page ${r.page.number} of ${r.page.total_pages} (${r.page.total_servers} servers); --page N for more`);
-  if (r.outliers.length > 0) out.push("* outlier: not on the target version");
+  if (r.outliers.length > 0) {
+    out.push("* outlier: not on the target version");
+    for (const o of r.outliers.slice(0, 10)) if (o.cause_detail) out.push(`  ${o.name}: ${o.cause} - ${o.cause_detail}`);
+  }
   if (r.offline.length > 0) {
     out.push("", `offline: ${r.offline.map((o) => `${o.name} (${o.version}, ${o.state}, last seen ${o.last_seen})`).join(", ")}`);
   }

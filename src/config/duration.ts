@@ -17,16 +17,3 @@ export function parseDuration(text: string, what: string): number {
   }
   return Math.round(total);
 }
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const parts: string[] = [];
-  let s = Math.floor(ms / 1000);
-  for (const [unit, size] of [["d", 86_400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    if (s >= size || (unit === "s" && parts.length === 0)) {
-      parts.push(`${Math.floor(s / size)}${unit}`);
-      s %= size;
-    }
-  }
-  return parts.slice(0, 2).join("");
-}

@@ -1,6 +1,7 @@
 import { ConfigError } from "./config-error.js";
 import { resolveConnection, type ConnectionConfig, type Flags } from "./connection-config.js";
 import { parseDuration } from "./duration.js";
+import { defaultMismatchPolicy, type MismatchPolicy } from "../core/mismatch-policy.js";
 
 export interface MonitorConfig {
   /** Application account: KV bucket, endpoints, events. */
@@ -14,6 +15,9 @@ export interface MonitorConfig {
   readonly offlineAfterMs: number;
   /** An unchanged server's last-seen time is persisted at most this often. */
   readonly lastSeenFlushMs: number;
+  readonly policy: MismatchPolicy;
+  /** How often time-driven transitions (stalled, stale, offline servers) are checked. */
+  readonly evaluateIntervalMs: number;
   readonly logLevel: string;
 }
 
@@ -24,6 +28,7 @@ export function defaultMonitorSettings() {
     pollIntervalMs: 30_000,
     offlineAfterMs: 120_000,
     lastSeenFlushMs: 300_000,
+    evaluateIntervalMs: 5_000,
     logLevel: "info",
   };
 }
@@ -74,6 +79,11 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
     pollIntervalMs,
     offlineAfterMs: duration("offline-after", "VERSION_MONITOR_OFFLINE_AFTER", Math.max(d.offlineAfterMs, 3 * pollIntervalMs), 100),
     lastSeenFlushMs: duration("last-seen-flush", "VERSION_MONITOR_LAST_SEEN_FLUSH", d.lastSeenFlushMs, 100),
+    policy: Object.freeze({
+      maxMismatchMs: duration("max-mismatch", "VERSION_MONITOR_MAX_MISMATCH", defaultMismatchPolicy.maxMismatchMs, 1000),
+      activityWindowMs: duration("activity-window", "VERSION_MONITOR_ACTIVITY_WINDOW", defaultMismatchPolicy.activityWindowMs, 1000),
+    }),
+    evaluateIntervalMs: duration("evaluate-interval", "VERSION_MONITOR_EVALUATE_INTERVAL", d.evaluateIntervalMs, 100),
     logLevel: logLevel?.value ?? d.logLevel,
   };
   return Object.freeze(cfg);

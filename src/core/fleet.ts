@@ -70,9 +70,13 @@ export class Fleet {
     return { outcome: material ? ObserveOutcome.Material : ObserveOutcome.Seen, record };
   }
 
-  /** Running (or lame-duck) servers heard from within the offline window. */
+  /**
+   * A member of its cluster: heard from within the offline window. A server that just shut down
+   * stays a member for that window, because in a rolling upgrade it is about to come back; only
+   * after it does (or the window passes) does the cluster's version picture change.
+   */
   isLive(r: ServerRecord, now: number): boolean {
-    return r.state !== ServerState.ShutDown && now - r.lastSeen <= this.policy.offlineAfterMs;
+    return now - r.lastSeen <= this.policy.offlineAfterMs;
   }
 
   duplicates(now: number): DuplicateName[] {
@@ -90,7 +94,7 @@ export class Fleet {
    * track, is a second server with the same name (a restart always starts later).
    */
   #isDuplicate(prev: ServerRecord, obs: ServerObservation, now: number): boolean {
-    if (obs.id === prev.id || !this.isLive(prev, now) || prev.state !== ServerState.Running) return false;
+    if (obs.id === prev.id || prev.state !== ServerState.Running || !this.isLive(prev, now)) return false;
     if (obs.kind === ObservationKind.LameDuck || obs.kind === ObservationKind.Shutdown) {
       this.#duplicates.get(obs.name)?.delete(obs.id);
       return false;

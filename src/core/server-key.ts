@@ -10,8 +10,13 @@ export const SERVER_KEY_PREFIX = "servers.";
 const plain = /[A-Za-z0-9_-]/;
 
 export function encodeServerKey(name: string): string {
-  if (name.length === 0) throw new Error("server name must not be empty");
-  let out = SERVER_KEY_PREFIX;
+  return SERVER_KEY_PREFIX + encodeKeyToken(name);
+}
+
+/** One KV key token for any non-empty text, reversible (see above). */
+export function encodeKeyToken(name: string): string {
+  if (name.length === 0) throw new Error("a key token must not be empty");
+  let out = "";
   for (const ch of name) {
     if (plain.test(ch)) {
       out += ch;

@@ -1,7 +1,12 @@
+import type { OutlierDiagnosis } from "./classify-mismatch.js";
 import type { DuplicateName, Fleet } from "./fleet.js";
+import { defaultMismatchPolicy, type MismatchPolicy } from "./mismatch-policy.js";
+import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
+import type { MismatchState, OutlierCause } from "./mismatch-state.js";
+import { analyzeScope, membersByCluster, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
 import { gapRisk, type GapGrade } from "./version-gap.js";
 import type { ServerRecord } from "./server-record.js";
-import { Direction, summarizeVersions, type Outlier, type VersionSummary } from "./version-summary.js";
+import type { Direction, Outlier } from "./version-summary.js";
 
 /** What a caller may ask of `versions.report` (validated at the edge). */
 export interface ReportQuery {
@@ -45,6 +50,17 @@ export interface OutlierView extends ServerView {
   readonly target: string;
   readonly gap: GapGrade;
   readonly direction: Direction;
+  readonly cause?: OutlierCause;
+  readonly cause_detail?: string;
+}
+
+/** How a scope's mismatch stands: its state, since when, why, and what to do. */
+export interface MismatchView {
+  readonly state: MismatchState;
+  readonly since: string | null;
+  readonly mismatch_seconds: number | null;
+  readonly reasons: readonly string[];
+  readonly action: string;
 }
 
 export interface GroupView {
@@ -55,7 +71,7 @@ export interface GroupView {
   readonly more?: number;
 }
 
-export interface ClusterView {
+export interface ClusterView extends MismatchView {
   readonly name: string;
   readonly server_count: number;
   readonly target: string | null;
@@ -73,7 +89,7 @@ export interface Warning {
 }
 
 /** The answer of `versions.report`. Field names follow NATS' own JSON (snake_case). */
-export interface VersionReport {
+export interface VersionReport extends MismatchView {
   readonly generated_at: string;
   readonly filter: { readonly cluster?: string; readonly server?: string };
   readonly server_count: number;
@@ -81,7 +97,6 @@ export interface VersionReport {
   readonly consistent: boolean;
   readonly gap: GapGrade;
   readonly risk: string;
-  readonly action: string;
   readonly groups: readonly GroupView[];
   readonly outliers: readonly OutlierView[];
   readonly outliers_omitted: number;
@@ -116,33 +131,34 @@ export function serverView(r: ServerRecord, now: number): ServerView {
   };
 }
 
-function outlierView(o: Outlier, target: string, now: number): OutlierView {
-  return { ...serverView(o.record, now), target, gap: o.gap, direction: o.direction };
+function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined): OutlierView {
+  return {
+    ...serverView(o.record, now),
+    target,
+    gap: o.gap,
+    direction: o.direction,
+    ...(diagnosis ? { cause: diagnosis.cause, cause_detail: diagnosis.detail } : {}),
+  };
 }
 
-/** What an operator should do about a summary, in one sentence. */
-export function recommendAction(s: VersionSummary): string {
-  if (!s.target) return "no servers seen yet";
-  if (s.consistent) return "none: every server runs " + s.target;
-  const older = s.outliers.filter((o) => o.direction === Direction.Older).length;
-  const newer = s.outliers.filter((o) => o.direction === Direction.Newer).length;
-  const parts: string[] = [];
-  if (older > 0) parts.push(`upgrade ${older} outlier server(s) to ${s.target}`);
-  if (newer > 0) {
-    parts.push(
-      `${newer} server(s) run a newer version than the majority: finish the upgrade of the others, ` +
-        `or roll those back to ${s.target} if the newer version is not wanted`,
-    );
-  }
-  return parts.join("; ");
+function mismatchView(a: ScopeAnalysis, now: number): MismatchView {
+  const c = a.classification;
+  return {
+    state: c.state,
+    since: c.since === undefined ? null : iso(c.since),
+    mismatch_seconds: c.since === undefined ? null : Math.max(0, Math.floor((now - c.since) / 1000)),
+    reasons: c.reasons,
+    action: c.action,
+  };
 }
 
-function clusterView(name: string, members: ServerRecord[], limits: ReportLimits): ClusterView {
-  const s = summarizeVersions(members);
+function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): ClusterView {
+  const s = a.summary;
   const names = s.outliers.map((o) => o.record.name);
   return {
-    name,
-    server_count: members.length,
+    name: a.cluster!,
+    ...mismatchView(a, now),
+    server_count: a.members.length,
     target: s.target ?? null,
     consistent: s.consistent,
     gap: s.gap,
@@ -170,34 +186,42 @@ function warnings(live: ServerRecord[], duplicates: DuplicateName[]): Warning[] 
   return out;
 }
 
+export interface ReportOptions {
+  readonly limits: ReportLimits;
+  readonly policy: MismatchPolicy;
+  /** Durable mismatch start times, by scope (from the KV records). */
+  readonly sinceOf: SinceOf;
+}
+
+const byName = (a: ServerRecord, b: ServerRecord) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /**
  * Builds the report from memory. The default answer is a summary that stays small for thousands of
  * servers (group counts, outliers in full up to a bound, per-cluster views, a page of details);
- * filters and pages give the rest.
+ * filters and pages give the rest. A cluster filter makes that cluster the scope; a server filter
+ * only narrows the details and outliers listed.
  */
-export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
+export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, options: Partial<ReportOptions> = {}): VersionReport {
+  const limits = options.limits ?? defaultReportLimits;
+  const policy = options.policy ?? defaultMismatchPolicy;
+  const sinceOf = options.sinceOf ?? (() => undefined);
   const live: ServerRecord[] = [];
   const offline: ServerRecord[] = [];
   for (const r of fleet.records()) {
     if (query.cluster !== undefined && r.cluster !== query.cluster) continue;
-    if (query.server !== undefined && r.name !== query.server) continue;
     (fleet.isLive(r, now) ? live : offline).push(r);
   }
-  const summary = summarizeVersions(live);
+  const scope = analyzeScope(query.cluster !== undefined ? clusterScope(query.cluster) : SYSTEM_SCOPE, live, now, policy, sinceOf, query.cluster);
+  const summary = scope.summary;
   const target = summary.target;
-
-  const byCluster = new Map<string, ServerRecord[]>();
-  for (const r of live) {
-    const list = byCluster.get(r.cluster);
-    if (list) list.push(r);
-    else byCluster.set(r.cluster, [r]);
-  }
+  const shown = (r: ServerRecord) => query.server === undefined || r.name === query.server;
+  const outliers = summary.outliers.filter((o) => shown(o.record));
+  const details = live.filter(shown).sort(byName);
 
   const pageSize = query.pageSize ?? limits.pageSize;
-  const totalPages = Math.max(1, Math.ceil(live.length / pageSize));
+  const totalPages = Math.max(1, Math.ceil(details.length / pageSize));
   const page = query.page ?? 1;
-  const sorted = [...live].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  offline.sort((a, b) => b.lastSeen - a.lastSeen);
+  const gone = offline.filter(shown).sort((a, b) => b.lastSeen - a.lastSeen);
 
   return {
     generated_at: iso(now),
@@ -205,33 +229,33 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ...(query.cluster !== undefined ? { cluster: query.cluster } : {}),
       ...(query.server !== undefined ? { server: query.server } : {}),
     },
+    ...mismatchView(scope, now),
     server_count: live.length,
     target: target ?? null,
     consistent: summary.consistent,
     gap: summary.gap,
     risk: gapRisk[summary.gap],
-    action: recommendAction(summary),
     groups: summary.groups.map((g) => ({
       version: g.version,
       count: g.count,
       servers: g.servers.slice(0, limits.maxNames),
       ...(g.count > limits.maxNames ? { more: g.count - limits.maxNames } : {}),
     })),
-    outliers: target ? summary.outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now)) : [],
-    outliers_omitted: Math.max(0, summary.outliers.length - limits.maxOutliers),
-    clusters: [...byCluster]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, members]) => clusterView(name, members, limits)),
-    servers: sorted.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now)),
-    page: { number: page, size: pageSize, total_servers: live.length, total_pages: totalPages },
-    offline: offline.slice(0, limits.maxNames).map((r) => ({
+    outliers: target
+      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name)))
+      : [],
+    outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
+    clusters: membersByCluster(live).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name), now, limits)),
+    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now)),
+    page: { number: page, size: pageSize, total_servers: details.length, total_pages: totalPages },
+    offline: gone.slice(0, limits.maxNames).map((r) => ({
       name: r.name,
       cluster: r.cluster,
       version: r.version,
       last_seen: iso(r.lastSeen),
       state: r.state,
     })),
-    offline_omitted: Math.max(0, offline.length - limits.maxNames),
+    offline_omitted: Math.max(0, gone.length - limits.maxNames),
     warnings: warnings(live, fleet.duplicates(now)),
   };
 }

@@ -1,10 +1,10 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import { decodeServerKey, encodeServerKey, SERVER_KEY_PREFIX } from "../core/server-key.js";
 import { decodeServerRecord, encodeServerRecord } from "../core/server-record-codec.js";
 import type { ServerRecord } from "../core/server-record.js";
+import { scanLatest } from "./kv-scan.js";
 
 export interface StoreOptions {
   readonly bucket: string;
@@ -25,7 +25,6 @@ export interface StoreStats {
 
 const MAX_CAS_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 1000;
-const LOAD_STALL_MS = 5000;
 const R3_ATTEMPTS = 10;
 
 /** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
@@ -77,33 +76,10 @@ export class ServerStore {
     private readonly opts: StoreOptions,
   ) {}
 
-  /** Every stored server, read with one ordered consumer (not a get per key); bad entries skipped. */
+  /** Every stored server, read with one ordered consumer; entries that do not decode are skipped. */
   async loadAll(): Promise<ServerRecord[]> {
-    const js = jetstream(this.nc);
-    const stream = `KV_${this.opts.bucket}`;
-    const filter = `$KV.${this.opts.bucket}.${SERVER_KEY_PREFIX}>`;
-    const consumer = await js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.LastPerSubject });
-    const info = await consumer.info(true);
     const out: ServerRecord[] = [];
-    if (info.num_pending === 0) return out;
-    const messages = await consumer.consume();
-    // A pull that is never answered (permissions, a leader election) must not hang start-up.
-    let stalled = false;
-    let watchdog = setTimeout(() => ((stalled = true), messages.stop()), LOAD_STALL_MS);
-    try {
-      for await (const m of messages) {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => ((stalled = true), messages.stop()), LOAD_STALL_MS);
-        const key = m.subject.slice(`$KV.${this.opts.bucket}.`.length);
-        const op = m.headers?.get("KV-Operation");
-        if (op !== "DEL" && op !== "PURGE") this.#decode(key, m.seq, m.data, out);
-        if (m.info.pending === 0) break;
-      }
-    } finally {
-      clearTimeout(watchdog);
-      await messages.close();
-    }
-    if (stalled) throw new Error(`loading bucket ${this.opts.bucket} stalled after ${out.length} of ${info.num_pending} entries`);
+    await scanLatest(this.nc, this.opts.bucket, SERVER_KEY_PREFIX, (key, revision, data) => this.#decode(key, revision, data, out));
     return out;
   }
 

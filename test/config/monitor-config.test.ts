@@ -4,7 +4,8 @@ import { join } from "node:path";
 import test from "ava";
 import { ConfigError } from "../../src/config/config-error.js";
 import { describeConnection } from "../../src/config/connection-config.js";
-import { formatDuration, parseDuration } from "../../src/config/duration.js";
+import { parseDuration } from "../../src/config/duration.js";
+import { formatAgo } from "../../src/core/format-ago.js";
 import { resolveMonitorConfig } from "../../src/config/monitor-config.js";
 
 test("defaults: local server, bucket version-monitor, auto replicas, 30 s poll", (t) => {
@@ -92,7 +93,9 @@ test("durations", (t) => {
   t.is(parseDuration("24h", "x"), 86_400_000);
   t.is(parseDuration("1.5s", "x"), 1_500);
   for (const bad of ["", "10", "s", "5 m", "-1s", "1y"]) t.throws(() => parseDuration(bad, "x"), { instanceOf: ConfigError }, bad);
-  t.is(formatDuration(90_061_000), "1d1h");
-  t.is(formatDuration(65_000), "1m5s");
-  t.is(formatDuration(5_000), "5s");
+  t.is(formatAgo(90_061_000), "1d1h");
+  t.is(formatAgo(3_900_000), "1h5m");
+  t.is(formatAgo(65_000), "1m");
+  t.is(formatAgo(5_000), "5s");
+  t.is(formatAgo(-5), "0s");
 });

@@ -15,13 +15,14 @@ test("revision moves on material changes only", (t) => {
   t.true(f.revision > r1);
 });
 
-test("a server not heard from within the window is not live; a shut down one neither", (t) => {
+test("a server not heard from within the window is not live; a shut down one is until the window passes", (t) => {
   const f = fleet();
   const { record } = f.observe(observation("a", "2.10.22"), 0);
   t.true(f.isLive(record, 60_000));
   t.false(f.isLive(record, 60_001));
   const down = f.observe(observation("a", "2.10.22", { kind: ObservationKind.Shutdown }), 10).record;
-  t.false(f.isLive(down, 11));
+  t.true(f.isLive(down, 11));
+  t.false(f.isLive(down, 60_011));
 });
 
 test("a second live process with the same name, started earlier, is a duplicate and not stored", (t) => {

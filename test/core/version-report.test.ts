@@ -8,7 +8,7 @@ const HOUR = 3_600_000;
 
 function fleetOf(spec: [name: string, cluster: string, version: string][], at = 10 * HOUR): Fleet {
   const f = new Fleet({ offlineAfterMs: 120_000 });
-  for (const [name, cluster, version] of spec) f.observe(observation(name, version, { cluster, startedAt: at - HOUR }), at);
+  for (const [name, cluster, version] of spec) f.observe(observation(name, version, { cluster, startedAt: at - 3 * HOUR }), at);
   return f;
 }
 
@@ -29,9 +29,11 @@ test("summary of a mixed cluster: target, groups, graded outliers with details, 
   ]);
   t.is(r.outliers.length, 1);
   const c = r.outliers[0]!;
-  t.like(c, { name: "c", version: "2.9.10", target: "2.10.27", gap: "minor", direction: "older", uptime_seconds: 3605, state: "running" });
+  t.like(c, { name: "c", version: "2.9.10", target: "2.10.27", gap: "minor", direction: "older", uptime_seconds: 3 * 3600 + 5, state: "running" });
   t.is(c.first_seen, new Date(10 * HOUR).toISOString());
-  t.regex(r.action, /upgrade 1 outlier server\(s\) to 2\.10\.27/);
+  t.regex(r.action, /upgrade 1 outlier server\(s\) to 2\.10\.27 \(c\)/);
+  t.is(r.state, "stalled");
+  t.is(c.cause, "forgotten-server");
   t.is(r.generated_at, new Date(10 * HOUR + 5_000).toISOString());
   t.deepEqual(r.servers.map((s) => s.name), ["a", "b", "c"]);
 });
@@ -58,7 +60,8 @@ test("per-cluster views and cluster filter", (t) => {
   t.is(west.server_count, 3);
   t.is(west.target, "2.9.10");
   t.deepEqual(west.outliers.map((o) => [o.name, o.direction]), [["w3", "newer"]]);
-  t.regex(west.action, /finish the upgrade of the others, or roll those back to 2\.9\.10/);
+  t.regex(west.action, /w3 run\(s\) the newer 2\.10\.27: finish the upgrade of the rest, or roll those back to 2\.9\.10/);
+  t.is(west.outliers[0]?.cause, "does-not-belong");
 });
 
 test("server filter and unknown filters give an empty, well-formed report", (t) => {
@@ -70,17 +73,20 @@ test("server filter and unknown filters give an empty, well-formed report", (t) 
   t.deepEqual(none.servers, []);
 });
 
-test("servers that went quiet or shut down are offline, not members", (t) => {
+test("servers that went quiet are offline, not members; one just shut down stays a member for the window", (t) => {
   const f = fleetOf([
     ["a", "east", "2.10.27"],
     ["b", "east", "2.10.27"],
   ]);
   f.observe(observation("old", "2.9.10", { cluster: "east" }), 10 * HOUR - 10 * 60_000);
-  f.observe(observation("b", "2.10.27", { cluster: "east", kind: ObservationKind.Shutdown, startedAt: 10 * HOUR - HOUR }), 10 * HOUR + 1);
+  f.observe(observation("b", "2.10.27", { cluster: "east", kind: ObservationKind.Shutdown, startedAt: 10 * HOUR - 3 * HOUR }), 10 * HOUR + 1);
   const r = buildReport(f, 10 * HOUR + 2);
   t.true(r.consistent);
-  t.is(r.server_count, 1);
-  t.deepEqual(r.offline.map((o) => [o.name, o.state]), [["b", "shut-down"], ["old", "running"]]);
+  t.is(r.server_count, 2);
+  t.is(r.servers.find((s) => s.name === "b")?.state, "shut-down");
+  t.deepEqual(r.offline.map((o) => [o.name, o.state]), [["old", "running"]]);
+  const later = buildReport(f, 10 * HOUR + 120_002);
+  t.true(later.offline.some((o) => o.name === "b" && o.state === "shut-down"));
 });
 
 test("unnamed servers are flagged as a configuration smell", (t) => {

@@ -32,7 +32,8 @@ test.serial("report prints a table of the running service's report", async (t) =
   t.regex(r.stdout, new RegExp(`^MISMATCH  target ${newest.version.replace(/\./g, "\\.")}  3 server\\(s\\)`, "m"));
   t.regex(r.stdout, /^\*\s+cli-1\s+cli\s+\S+\s+minor \(older\)/m);
   t.regex(r.stdout, /^\s+cli-2\s+cli\s+/m);
-  t.regex(r.stdout, /action: upgrade 1 outlier server\(s\)/);
+  t.regex(r.stdout, /^state: rolling-upgrade since \S+ \(\d+s\)/m);
+  t.regex(r.stdout, /action: finish the rolling upgrade to \S+: 1 server\(s\) left/);
 });
 
 test.serial("report --json prints the raw answer; filters pass through", async (t) => {

@@ -1,0 +1,77 @@
+import type { MismatchRecord } from "./mismatch-record.js";
+import type { MismatchState, OutlierCause } from "./mismatch-state.js";
+import type { MismatchEventType } from "./mismatch-transition.js";
+import type { ScopeAnalysis } from "./scope-analysis.js";
+import type { GapGrade } from "./version-gap.js";
+import type { Direction } from "./version-summary.js";
+
+/** What `versions.mismatch` carries (JSON, snake_case). Documented in the README. */
+export interface MismatchEvent {
+  readonly id: string;
+  readonly type: MismatchEventType;
+  /** "system", or "cluster:<name>". */
+  readonly scope: string;
+  readonly cluster: string | null;
+  readonly state: MismatchState;
+  readonly previous_state: MismatchState | null;
+  readonly at: string;
+  readonly since: string | null;
+  readonly mismatch_seconds: number | null;
+  readonly target: string | null;
+  readonly versions: readonly { readonly version: string; readonly count: number }[];
+  readonly gap: GapGrade;
+  readonly outliers: readonly {
+    readonly name: string;
+    readonly cluster: string;
+    readonly version: string;
+    readonly gap: GapGrade;
+    readonly direction: Direction;
+    readonly cause?: OutlierCause;
+  }[];
+  readonly outliers_omitted: number;
+  readonly reasons: readonly string[];
+  readonly action: string;
+}
+
+/** Events name outliers in full up to this many, to stay far below any max_payload. */
+export const MAX_EVENT_OUTLIERS = 100;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function buildMismatchEvent(
+  event: { type: MismatchEventType; id: string },
+  a: ScopeAnalysis,
+  record: MismatchRecord,
+  previous: MismatchRecord | undefined,
+  now: number,
+): MismatchEvent {
+  const since = record.since ?? previous?.since;
+  return {
+    id: event.id,
+    type: event.type,
+    scope: a.scope,
+    cluster: a.cluster ?? null,
+    state: a.classification.state,
+    previous_state: previous?.state ?? null,
+    at: iso(now),
+    since: since === undefined ? null : iso(since),
+    mismatch_seconds: since === undefined ? null : Math.max(0, Math.floor((now - since) / 1000)),
+    target: a.summary.target ?? null,
+    versions: a.summary.groups.map((g) => ({ version: g.version, count: g.count })),
+    gap: a.summary.gap,
+    outliers: a.summary.outliers.slice(0, MAX_EVENT_OUTLIERS).map((o) => {
+      const cause = a.classification.causes.get(o.record.name)?.cause;
+      return {
+        name: o.record.name,
+        cluster: o.record.cluster,
+        version: o.record.version,
+        gap: o.gap,
+        direction: o.direction,
+        ...(cause ? { cause } : {}),
+      };
+    }),
+    outliers_omitted: Math.max(0, a.summary.outliers.length - MAX_EVENT_OUTLIERS),
+    reasons: a.classification.reasons,
+    action: a.classification.action,
+  };
+}

@@ -1,0 +1,84 @@
+import { MismatchState } from "./mismatch-state.js";
+import type { MismatchRecord } from "./mismatch-record.js";
+
+export const MismatchEventType = {
+  Detected: "detected",
+  /** The versions or the outliers changed, or an upgrade resumed. */
+  Changed: "changed",
+  Stalled: "stalled",
+  Stale: "stale",
+  Resolved: "resolved",
+} as const;
+export type MismatchEventType = (typeof MismatchEventType)[keyof typeof MismatchEventType];
+
+/** What a scope looks like now, as the classification says. */
+export interface ScopeView {
+  readonly scope: string;
+  readonly state: MismatchState;
+  readonly target: string | null;
+  readonly versions: readonly string[];
+  readonly outliers: readonly string[];
+  /** The classification's start of the mismatch (an estimate when no record knew it). */
+  readonly since: number | undefined;
+}
+
+export interface Transition {
+  readonly record: MismatchRecord;
+  /** Absent when the record changes without anything to announce (first sight of a consistent scope). */
+  readonly event?: { readonly type: MismatchEventType; readonly id: string };
+}
+
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Stable per transition, so that a JetStream stream on versions.> can dedup with Nats-Msg-Id. */
+export function mismatchEventId(scope: string, since: number | undefined, seq: number, updatedAt: number): string {
+  return `${scope}.${since ?? updatedAt}.${seq}`;
+}
+
+function eventType(prev: MismatchRecord | undefined, view: ScopeView): MismatchEventType | undefined {
+  const was = prev !== undefined && prev.state !== MismatchState.Consistent;
+  const is = view.state !== MismatchState.Consistent;
+  if (!was && is) return MismatchEventType.Detected;
+  if (was && !is) return MismatchEventType.Resolved;
+  if (!was || !is) return undefined;
+  if (view.state !== prev.state && view.state === MismatchState.Stale) return MismatchEventType.Stale;
+  if (view.state !== prev.state && view.state === MismatchState.Stalled) return MismatchEventType.Stalled;
+  if (view.state !== prev.state || !same(prev.versions, view.versions) || !same(prev.outliers, view.outliers)) {
+    return MismatchEventType.Changed;
+  }
+  return undefined;
+}
+
+/**
+ * Decides whether a scope moved, and how: the durable record to write and the event to publish.
+ * Undefined when nothing worth writing changed. A mismatch keeps the start time of its record;
+ * a new one starts no earlier than the last record that said the scope was consistent.
+ */
+export function nextTransition(prev: MismatchRecord | undefined, view: ScopeView, now: number): Transition | undefined {
+  const type = eventType(prev, view);
+  if (type === undefined) {
+    // A scope seen for the first time, consistent: remembered, not announced.
+    if (prev !== undefined) return undefined;
+    return { record: { scope: view.scope, state: view.state, target: view.target, versions: view.versions, outliers: view.outliers, seq: 0, updatedAt: now } };
+  }
+  const since =
+    view.state === MismatchState.Consistent
+      ? undefined
+      : prev?.since ?? Math.max(view.since ?? now, prev?.updatedAt ?? Number.NEGATIVE_INFINITY);
+  const seq = (prev?.seq ?? 0) + 1;
+  const id = mismatchEventId(view.scope, since ?? prev?.since, seq, now);
+  return {
+    record: {
+      scope: view.scope,
+      state: view.state,
+      target: view.target,
+      versions: view.versions,
+      outliers: view.outliers,
+      ...(since !== undefined ? { since } : {}),
+      seq,
+      updatedAt: now,
+      eventId: id,
+    },
+    event: { type, id },
+  };
+}

@@ -1,0 +1,68 @@
+import { classifyMismatch, type MismatchClassification } from "./classify-mismatch.js";
+import type { Fleet } from "./fleet.js";
+import type { MismatchPolicy } from "./mismatch-policy.js";
+import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
+import type { ScopeView } from "./mismatch-transition.js";
+import type { ServerRecord } from "./server-record.js";
+import { summarizeVersions, type VersionSummary } from "./version-summary.js";
+
+/** One scope (the whole system, or one cluster) as of `now`: members, versions, classification. */
+export interface ScopeAnalysis {
+  readonly scope: string;
+  readonly cluster?: string;
+  readonly members: readonly ServerRecord[];
+  readonly summary: VersionSummary;
+  readonly classification: MismatchClassification;
+}
+
+/** The durable start of a scope's current mismatch, where one is recorded. */
+export type SinceOf = (scope: string) => number | undefined;
+
+export function analyzeScope(
+  scope: string,
+  members: readonly ServerRecord[],
+  now: number,
+  policy: MismatchPolicy,
+  sinceOf: SinceOf,
+  cluster?: string,
+): ScopeAnalysis {
+  const summary = summarizeVersions(members);
+  return {
+    scope,
+    ...(cluster !== undefined ? { cluster } : {}),
+    members,
+    summary,
+    classification: classifyMismatch(members, summary, sinceOf(scope), now, policy),
+  };
+}
+
+/** Members grouped by cluster name, clusters sorted by name. */
+export function membersByCluster(members: readonly ServerRecord[]): [string, ServerRecord[]][] {
+  const byCluster = new Map<string, ServerRecord[]>();
+  for (const r of members) {
+    const list = byCluster.get(r.cluster);
+    if (list) list.push(r);
+    else byCluster.set(r.cluster, [r]);
+  }
+  return [...byCluster].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The whole system first, then every cluster that has members now. */
+export function analyzeScopes(fleet: Fleet, now: number, policy: MismatchPolicy, sinceOf: SinceOf): ScopeAnalysis[] {
+  const members = [...fleet.records()].filter((r) => fleet.isLive(r, now));
+  return [
+    analyzeScope(SYSTEM_SCOPE, members, now, policy, sinceOf),
+    ...membersByCluster(members).map(([name, list]) => analyzeScope(clusterScope(name), list, now, policy, sinceOf, name)),
+  ];
+}
+
+export function scopeView(a: ScopeAnalysis): ScopeView {
+  return {
+    scope: a.scope,
+    state: a.classification.state,
+    target: a.summary.target ?? null,
+    versions: a.summary.groups.map((g) => g.version),
+    outliers: a.summary.outliers.map((o) => o.record.name).sort(),
+    since: a.classification.since,
+  };
+}
