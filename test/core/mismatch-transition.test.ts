@@ -1,0 +1,100 @@
+import test from "ava";
+import { decodeMismatchRecord, encodeMismatchRecord, type MismatchRecord } from "../../src/core/mismatch-record.js";
+import type { MismatchState } from "../../src/core/mismatch-state.js";
+import { nextTransition, type ScopeView } from "../../src/core/mismatch-transition.js";
+
+const view = (state: MismatchState, versions: string[], outliers: string[], since?: number): ScopeView => ({
+  scope: "cluster:east",
+  state,
+  target: versions[0] ?? null,
+  versions,
+  outliers,
+  since,
+});
+
+/** Feeds views in order, returning the event types and the final record. */
+function run(views: [number, ScopeView][], start?: MismatchRecord) {
+  let record = start;
+  const events: string[] = [];
+  const ids = new Set<string>();
+  for (const [now, v] of views) {
+    const t = nextTransition(record, v, now);
+    if (!t) continue;
+    record = t.record;
+    if (t.event) {
+      events.push(t.event.type);
+      ids.add(t.event.id);
+    }
+  }
+  return { events, record: record!, ids };
+}
+
+test("a rolling upgrade from start to finish: detected, changed, resolved, each once", (t) => {
+  const { events, record, ids } = run([
+    [0, view("consistent", ["2.10.0"], [])],
+    [10, view("consistent", ["2.10.0"], [])],
+    [20, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 15)],
+    [21, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 21)],
+    [30, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["a"], 30)],
+    [40, view("consistent", ["2.11.0"], [])],
+    [50, view("consistent", ["2.11.0"], [])],
+  ]);
+  t.deepEqual(events, ["detected", "changed", "resolved"]);
+  t.is(ids.size, 3, "every event has its own id");
+  t.is(record.state, "consistent");
+  t.is(record.since, undefined);
+  t.is(record.seq, 3);
+});
+
+test("the mismatch keeps its start; stalled and stale are announced once each", (t) => {
+  const views: [number, ScopeView][] = [
+    [0, view("consistent", ["2.10.0"], [])],
+    [100, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["b", "c"], 90)],
+    [200, view("stalled", ["2.11.0", "2.10.0"], ["b", "c"], 999)],
+    [300, view("stalled", ["2.11.0", "2.10.0"], ["b", "c"], 999)],
+    [400, view("stale", ["2.11.0", "2.10.0"], ["b", "c"], 999)],
+    [500, view("stale", ["2.11.0", "2.10.0"], ["b", "c"], 999)],
+  ];
+  const { events, record } = run(views);
+  t.deepEqual(events, ["detected", "stalled", "stale"]);
+  t.is(record.since, 90);
+});
+
+test("a new mismatch starts no earlier than the record that said consistent", (t) => {
+  const { record } = run([
+    [1000, view("consistent", ["2.10.0"], [])],
+    [2000, view("stalled", ["2.11.0", "2.10.0"], ["c"], 10)],
+  ]);
+  t.is(record.since, 1000);
+});
+
+test("first sight of a consistent scope is stored but not announced; first sight of a mismatch is detected", (t) => {
+  const quiet = nextTransition(undefined, view("consistent", ["2.10.0"], []), 5);
+  t.truthy(quiet);
+  t.is(quiet!.event, undefined);
+  t.is(nextTransition(undefined, view("stale", ["2.11.0", "2.10.0"], ["c"], 1), 5)?.event?.type, "detected");
+});
+
+test("resumed activity after a stall is a change", (t) => {
+  const { events } = run([
+    [0, view("stalled", ["2.11.0", "2.10.0"], ["c"], 0)],
+    [10, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 0)],
+  ]);
+  t.deepEqual(events, ["detected", "changed"]);
+});
+
+test("event ids are stable for the same transition, so Nats-Msg-Id dedups a replay", (t) => {
+  const prev = run([[0, view("consistent", ["2.10.0"], [])]]).record;
+  const a = nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 5), 10)!;
+  const b = nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 5), 10)!;
+  t.is(a.event?.id, b.event?.id);
+  t.is(a.event?.id, "cluster:east.5.1");
+});
+
+test("records round-trip through their codec; garbage does not decode", (t) => {
+  const { record } = run([[0, view("consistent", ["2.10.0"], [])], [10, view("stale", ["2.11.0", "2.10.0"], ["c"], 3)]]);
+  t.deepEqual(decodeMismatchRecord(new TextEncoder().encode(encodeMismatchRecord(record))), record);
+  for (const bad of ["", "{", "[]", '{"schema":1}', JSON.stringify({ ...record, schema: 1, state: "weird" }), JSON.stringify({ ...record, schema: 2 })]) {
+    t.is(decodeMismatchRecord(new TextEncoder().encode(bad)), undefined, bad);
+  }
+});
