@@ -46,7 +46,23 @@ export class LocalCluster {
     private readonly ownsDir: boolean,
   ) {}
 
+  /**
+   * Starts the servers and waits until the cluster is ready. A port can still be taken between
+   * picking and binding; then the whole cluster is started again on fresh ports.
+   */
   static async start(specs: readonly ClusterSpec[], opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // A failed attempt leaves JetStream state behind: the next one gets a directory of its own.
+        const dir = opts.dir !== undefined && attempt > 1 ? join(opts.dir, `retry-${attempt}`) : opts.dir;
+        return await LocalCluster.#startOnce(specs, { ...opts, ...(dir !== undefined ? { dir } : {}) });
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  static async #startOnce(specs: readonly ClusterSpec[], opts: LocalClusterOptions): Promise<LocalCluster> {
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "nvm-cluster-"));
     const accountsConf = opts.accountsConf ?? defaultAccountsConf;
     const prefix = opts.namePrefix ?? "";
