@@ -62,7 +62,7 @@ test.serial("SIGKILL and restart: first-seen and mismatch start unchanged, no du
   t.teardown(() => nc.close());
   const kv = await new Kvm(nc).open("version-monitor");
   const stored = decodeMismatchRecord((await kv.get(`mismatch.${encodeKeyToken("system")}`))!.value)!;
-  t.is(new Date(stored.since!).toISOString(), after.since);
+  t.is(new Date(stored.since!).toISOString(), after.since!);
   t.is(stored.state, after.state);
   t.deepEqual(after.servers.map((s) => [s.name, s.first_seen]), before.servers.map((s) => [s.name, s.first_seen]));
   t.is(ctx.events.all.length, eventsBefore, ctx.events.all.slice(eventsBefore).map((e) => e.event.type).join(", "));
