@@ -46,7 +46,7 @@ export async function report(flags: Flags, print: (text: string) => void): Promi
   const body = reportRequestBody(flags);
   let nc: NatsConnection;
   try {
-    nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: 0, waitOnFirstConnect: false });
+    nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: 0, waitOnFirstConnect: false, timeout });
   } catch (err) {
     throw new CommandError(`cannot connect to ${conn.servers.join(",")}: ${(err as Error).message}`);
   }

@@ -36,8 +36,12 @@ export function threeVersions(): [ServerBinary, ServerBinary, ServerBinary] {
   return [all[0]!, all[Math.floor(all.length / 2)]!, all.at(-1)!];
 }
 
-export async function startCluster(specs: ClusterSpec[], namePrefix = ""): Promise<LocalCluster> {
-  const cluster = await LocalCluster.start(specs, { dir: mkdtempSync(join(tmpdir(), "nvm-test-")), namePrefix });
+export async function startCluster(specs: ClusterSpec[], namePrefix = "", accountsConf?: string): Promise<LocalCluster> {
+  const cluster = await LocalCluster.start(specs, {
+    dir: mkdtempSync(join(tmpdir(), "nvm-test-")),
+    namePrefix,
+    ...(accountsConf !== undefined ? { accountsConf } : {}),
+  });
   live.add(cluster);
   return cluster;
 }
