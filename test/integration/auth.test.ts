@@ -87,3 +87,16 @@ test("TLS with a client certificate, and nkey seeds: both connections; natscli c
     t.regex(viaContext.stderr, /no version-monitor service answered/, "connected through the context, then found no service");
   });
 });
+
+test("a token: the CLI connects with it, and a wrong one is refused with one line", async (t) => {
+  const conf = join(tlsSetup().dir, "token.conf");
+  writeFileSync(conf, `authorization: { token: "t0ken-s3cret" }\n`);
+  await withServer(conf, async (cluster) => {
+    const ok = await runCli(["report", "--server", cluster.urls[0]!, "--timeout", "1s"], { NATS_TOKEN: "t0ken-s3cret" });
+    t.regex(ok.stderr, /no version-monitor service answered/, "authenticated, then found no service");
+    const bad = await runCli(["report", "--server", cluster.urls[0]!, "--token", "wrong", "--timeout", "1s"]);
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /^nats-version-monitor: cannot connect to .*: .*(authorization|auth)/i);
+    t.is(bad.stderr.trim().split("\n").length, 1);
+  });
+});
