@@ -152,27 +152,30 @@ export class LocalCluster {
    * Waits until every running server has its routes (and gateways) up and JetStream has a
    * meta leader, which is when a replicated KV bucket can be created.
    */
-  async waitReady(timeoutMs = 30_000): Promise<void> {
+  async waitReady(timeoutMs = 60_000): Promise<void> {
     const running = this.servers.filter((s) => s.running);
     const peersInCluster = (s: LocalServer) =>
       running.filter((o) => o !== s && o.config.cluster === s.config.cluster).length;
+    // Each unmet condition throws, so that a time-out says which one it was.
     await waitUntil(
       "cluster routes, gateways and a JetStream meta leader",
       async () => {
         for (const s of running) {
           const routez = await s.monitor<RouteZ>("/routez");
-          if (routez.num_routes < peersInCluster(s)) return undefined;
+          if (routez.num_routes < peersInCluster(s)) throw new Error(`${s.name} has ${routez.num_routes} routes`);
           if (this.clusters.length > 1) {
             const gw = await s.monitor<GatewayZ>("/gatewayz");
-            if (Object.keys(gw.outbound_gateways ?? {}).length < this.clusters.length - 1) return undefined;
+            const n = Object.keys(gw.outbound_gateways ?? {}).length;
+            if (n < this.clusters.length - 1) throw new Error(`${s.name} has ${n} outbound gateways`);
           }
           // A lone server runs JetStream unclustered: no meta group to wait for.
           if (s.config.jetstream && running.length > 1) {
             const jsz = await s.monitor<JsZ>("/jsz");
-            if (!jsz.meta_cluster?.leader) return undefined;
+            if (!jsz.meta_cluster?.leader) throw new Error(`${s.name} knows no meta leader`);
           }
         }
-        return (await this.#metaPeersCurrent(running)) ? true : undefined;
+        await this.#metaPeersCurrent(running);
+        return true;
       },
       timeoutMs,
       100,
@@ -183,16 +186,15 @@ export class LocalCluster {
    * The meta leader must see every other running JetStream server as a current peer, or placing
    * an R3 stream fails with "no suitable peers for placement".
    */
-  async #metaPeersCurrent(running: LocalServer[]): Promise<boolean> {
+  async #metaPeersCurrent(running: LocalServer[]): Promise<void> {
     const js = running.filter((s) => s.config.jetstream);
-    if (js.length < 2) return true;
+    if (js.length < 2) return;
     const leaderName = (await js[0]!.monitor<JsZ>("/jsz")).meta_cluster?.leader;
     const leader = js.find((s) => s.name === leaderName);
-    if (!leader) return false;
+    if (!leader) throw new Error(`meta leader ${leaderName} is not a running server`);
     const replicas = (await leader.monitor<JsZ>("/jsz")).meta_cluster?.replicas ?? [];
-    return js
-      .filter((s) => s !== leader)
-      .every((s) => replicas.some((r) => r.name === s.name && r.current === true && r.offline !== true));
+    const behind = js.filter((s) => s !== leader && !replicas.some((r) => r.name === s.name && r.current === true && r.offline !== true));
+    if (behind.length > 0) throw new Error(`meta leader ${leader.name} does not see ${behind.map((s) => s.name).join(", ")} as current`);
   }
 
   async stop(): Promise<void> {
