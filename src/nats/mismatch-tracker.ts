@@ -144,7 +144,10 @@ export class MismatchTracker {
       const stored = await this.kv.get(key).catch(() => null);
       const record = stored?.operation === "PUT" ? decodeMismatchRecord(stored.value) : undefined;
       if (stored && record) this.#held.set(a.scope, { record, revision: stored.revision });
+      // What is stored does not decode: ours replaces it at the next attempt.
       else if (stored) this.#held.set(a.scope, { record: held?.record ?? t.record, revision: stored.revision });
+      // The key is gone (purged by an operator): the next attempt creates it.
+      else this.#held.delete(a.scope);
       if (attempt < 3) return this.#settle(a, now, attempt + 1);
       throw err;
     }
