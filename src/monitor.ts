@@ -19,12 +19,16 @@ import type { KV } from "@nats-io/kv";
 export interface MonitorOptions {
   readonly config: MonitorConfig;
   readonly log: Logger;
+  /** Benchmarks only: serve this buffer on versions.bench.floor (see report-service.ts). */
+  readonly floor?: () => Uint8Array;
   /** The clock; injected so that policies can be tested without waiting. */
   readonly now?: () => number;
 }
 
 /** After start, every server has answered the first ping well within this; only then are transitions judged. */
 const WARMUP_MS = 1500;
+/** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
+const REPORT_CACHE_ENTRIES = 64;
 
 /**
  * The running service: two connections (system account for $SYS, application account for KV,
@@ -37,6 +41,7 @@ export class VersionMonitor {
   readonly collector: Collector;
   readonly tracker: MismatchTracker;
   readonly #persistedLastSeen = new Map<string, number>();
+  readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   #service: Service | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -47,6 +52,7 @@ export class VersionMonitor {
     readonly app: NatsConnection,
     readonly sys: NatsConnection,
     kv: KV,
+    private readonly floor?: () => Uint8Array,
   ) {
     this.fleet = new Fleet({ offlineAfterMs: config.offlineAfterMs });
     this.store = new ServerStore(kv, app, {
@@ -76,7 +82,7 @@ export class VersionMonitor {
     const [app, sys] = await Promise.all([connectTo(config.app, "version-monitor"), connectTo(config.sys, "version-monitor-sys")]);
     try {
       const kv = await openBucket(app, config.bucket, config.replicas, log);
-      const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv);
+      const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, opts.floor);
       await monitor.#run();
       return monitor;
     } catch (err) {
@@ -98,6 +104,7 @@ export class VersionMonitor {
       log: this.log.child({ component: "service" }),
       report: (body) => this.encodedReport(parseReportRequest(body)),
       stats: () => this.stats(),
+      ...(this.floor ? { floor: this.floor } : {}),
     });
     // The endpoint's subscription is at the server before start() resolves.
     await this.app.flush();
@@ -147,6 +154,19 @@ export class VersionMonitor {
    * large fleet does not fit, the lists in it are halved until it does.
    */
   encodedReport(query: ReportQuery): Uint8Array {
+    // Answered from a cache while nothing a report shows has changed: the fleet and the mismatch
+    // records have their revisions, and times in the report move on once a second.
+    const key = JSON.stringify(query);
+    const version = `${this.fleet.revision}/${this.tracker.revision}/${Math.floor(this.now() / 1000)}`;
+    const hit = this.#reportCache.get(key);
+    if (hit?.version === version) return hit.bytes;
+    const bytes = this.#encodeReport(query);
+    if (this.#reportCache.size >= REPORT_CACHE_ENTRIES) this.#reportCache.clear();
+    this.#reportCache.set(key, { version, bytes });
+    return bytes;
+  }
+
+  #encodeReport(query: ReportQuery): Uint8Array {
     const max = this.app.info?.max_payload ?? 1024 * 1024;
     let limits = defaultReportLimits;
     for (;;) {

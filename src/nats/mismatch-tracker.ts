@@ -63,6 +63,12 @@ export class MismatchTracker {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  #revision = 0;
+
+  /** Bumped whenever a held record changes; part of the report cache's key. */
+  get revision(): number {
+    return this.#revision;
+  }
 
   constructor(
     private readonly kv: KV,
@@ -143,6 +149,7 @@ export class MismatchTracker {
       this.stats.conflicts++;
       const stored = await this.kv.get(key).catch(() => null);
       const record = stored?.operation === "PUT" ? decodeMismatchRecord(stored.value) : undefined;
+      this.#revision++;
       if (stored && record) this.#held.set(a.scope, { record, revision: stored.revision });
       // What is stored does not decode: ours replaces it at the next attempt.
       else if (stored) this.#held.set(a.scope, { record: held?.record ?? t.record, revision: stored.revision });
@@ -152,6 +159,7 @@ export class MismatchTracker {
       throw err;
     }
     this.#held.set(a.scope, { record: t.record, revision });
+    this.#revision++;
     if (t.event) this.#publish(buildMismatchEvent(t.event, a, t.record, held?.record, now), a);
   }
 
