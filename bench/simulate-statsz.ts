@@ -8,7 +8,8 @@ const count = Number(countText);
 const rounds = Number(roundsText);
 const change = Number(changeText);
 const nc = await connect({ servers: url!, user: user!, pass: pass! });
-const started = new Date(Date.now() - 3_600_000).toISOString();
+// Fixed, so that a second run of the simulator advertises the same processes, not restarts.
+const started = "2026-01-01T00:00:00.000Z";
 const enc = new TextEncoder();
 const t0 = performance.now();
 for (let round = 0; round < rounds; round++) {

@@ -104,6 +104,9 @@ function newRecord(obs: ServerObservation, now: number): ServerRecord {
 export function applyObservation(prev: ServerRecord | undefined, obs: ServerObservation, now: number): ObservationResult {
   if (!prev) return { record: newRecord(obs, now), material: true };
 
+  // The common case by far: the same process advertising the same facts again.
+  if (isRepeat(prev, obs)) return { record: { ...prev, lastSeen: Math.max(prev.lastSeen, now) }, material: false };
+
   const newProcess = obs.id !== prev.id;
   if (newProcess && (obs.kind === ObservationKind.LameDuck || obs.kind === ObservationKind.Shutdown)) {
     return { record: prev, material: false };
@@ -139,6 +142,20 @@ export function applyObservation(prev: ServerRecord | undefined, obs: ServerObse
       : prev.history,
   };
   return { record: next, material: isMaterialChange(prev, next) };
+}
+
+function isRepeat(prev: ServerRecord, obs: ServerObservation): boolean {
+  return (
+    obs.id === prev.id &&
+    obs.version.text === prev.version &&
+    (obs.kind === ObservationKind.Stats || obs.kind === ObservationKind.Varz) &&
+    obs.cluster === prev.cluster &&
+    obs.domain === prev.domain &&
+    obs.host === prev.host &&
+    (obs.startedAt === undefined || obs.startedAt === prev.startedAt) &&
+    (obs.go === undefined || obs.go === prev.go) &&
+    (obs.gitCommit === undefined || obs.gitCommit === prev.gitCommit)
+  );
 }
 
 const materialFields = ["id", "cluster", "domain", "host", "version", "go", "gitCommit", "startedAt", "state"] as const;

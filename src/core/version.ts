@@ -10,8 +10,23 @@ export interface Version {
 /** Longest version string accepted; anything longer is not a version a server would advertise. */
 export const MAX_VERSION_LENGTH = 64;
 
+/**
+ * Every advertisement carries a version string, and a fleet has only a handful of distinct ones:
+ * parsed results are remembered (bounded, so a flood of forged versions cannot grow it).
+ */
+const parsedCache = new Map<string, Version | undefined>();
+const PARSED_CACHE_MAX = 1024;
+
 /** Parses "2.10.3", "v2.10.3", "2.11.0-RC.1", "2.10.3+build.5"; undefined when it is not a version. */
 export function parseVersion(raw: string): Version | undefined {
+  if (parsedCache.has(raw)) return parsedCache.get(raw);
+  const parsed = parseVersionUncached(raw);
+  if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+  parsedCache.set(raw, parsed);
+  return parsed;
+}
+
+function parseVersionUncached(raw: string): Version | undefined {
   const trimmed = raw.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_VERSION_LENGTH) return undefined;
   const parsed = semver.parse(trimmed.replace(/^[vV]/, ""));

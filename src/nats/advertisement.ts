@@ -32,6 +32,7 @@ const MAX_NAME = 256;
 const MAX_FIELD = 256;
 
 type Json = Record<string, unknown>;
+const decoder = new TextDecoder();
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -60,7 +61,7 @@ function parseJson(data: Uint8Array): Json {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(data));
+    parsed = JSON.parse(decoder.decode(data));
   } catch {
     throw new AdvertisementError(RejectReason.NotJson, "payload is not JSON");
   }
