@@ -79,7 +79,15 @@ export class VersionMonitor {
   static async start(opts: MonitorOptions): Promise<VersionMonitor> {
     const { config, log } = opts;
     log.info({ app: describeConnection(config.app), sys: describeConnection(config.sys), bucket: config.bucket }, "starting");
-    const [app, sys] = await Promise.all([connectTo(config.app, "version-monitor"), connectTo(config.sys, "version-monitor-sys")]);
+    // If one connection fails, the other must not stay open (it would reconnect forever and keep the process alive).
+    const [appResult, sysResult] = await Promise.allSettled([connectTo(config.app, "version-monitor"), connectTo(config.sys, "version-monitor-sys")]);
+    if (appResult.status === "rejected" || sysResult.status === "rejected") {
+      await Promise.allSettled([appResult, sysResult].map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
+      const failed = appResult.status === "rejected" ? ["application", appResult.reason] : ["system", (sysResult as PromiseRejectedResult).reason];
+      throw new Error(`${failed[0]} account connection failed: ${(failed[1] as Error).message}`, { cause: failed[1] });
+    }
+    const app = appResult.value;
+    const sys = sysResult.value;
     try {
       const kv = await openBucket(app, config.bucket, config.replicas, log);
       const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, opts.floor);
@@ -168,10 +176,10 @@ export class VersionMonitor {
 
   #encodeReport(query: ReportQuery): Uint8Array {
     const max = this.app.info?.max_payload ?? 1024 * 1024;
-    let limits = defaultReportLimits;
+    // The page size asked for stands unless the reply would not fit; then everything shrinks.
+    let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
     for (;;) {
-      const pageSize = Math.min(query.pageSize ?? limits.pageSize, limits.pageSize);
-      const bytes = new TextEncoder().encode(JSON.stringify(this.report({ ...query, pageSize }, limits)));
+      const bytes = new TextEncoder().encode(JSON.stringify(this.report({ ...query, pageSize: limits.pageSize }, limits)));
       if (bytes.length <= max || (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1)) return bytes;
       limits = {
         pageSize: Math.max(1, Math.floor(limits.pageSize / 2)),

@@ -29,8 +29,11 @@ export function encodeKeyToken(name: string): string {
 
 /** The inverse of encodeServerKey; undefined for keys it did not produce. */
 export function decodeServerKey(key: string): string | undefined {
-  if (!key.startsWith(SERVER_KEY_PREFIX)) return undefined;
-  const body = key.slice(SERVER_KEY_PREFIX.length);
+  return key.startsWith(SERVER_KEY_PREFIX) ? decodeKeyToken(key.slice(SERVER_KEY_PREFIX.length)) : undefined;
+}
+
+/** The inverse of encodeKeyToken; undefined for tokens it did not produce. */
+export function decodeKeyToken(body: string): string | undefined {
   if (!/^(?:[A-Za-z0-9_-]|=[0-9A-F]{2})+$/.test(body)) return undefined;
   const bytes: number[] = [];
   for (let i = 0; i < body.length; ) {
@@ -48,5 +51,5 @@ export function decodeServerKey(key: string): string | undefined {
   } catch {
     return undefined;
   }
-  return encodeServerKey(name) === key ? name : undefined;
+  return name.length > 0 && encodeKeyToken(name) === body ? name : undefined;
 }

@@ -107,6 +107,8 @@ export interface VersionReport extends MismatchView {
   readonly offline: readonly { readonly name: string; readonly cluster: string; readonly version: string; readonly last_seen: string; readonly state: string }[];
   readonly offline_omitted: number;
   readonly warnings: readonly Warning[];
+  readonly warnings_omitted: number;
+  readonly clusters_omitted: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -222,6 +224,8 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const totalPages = Math.max(1, Math.ceil(details.length / pageSize));
   const page = query.page ?? 1;
   const gone = offline.filter(shown).sort((a, b) => b.lastSeen - a.lastSeen);
+  const clusters = membersByCluster(live);
+  const allWarnings = warnings(live, fleet.duplicates(now));
 
   return {
     generated_at: iso(now),
@@ -245,7 +249,8 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name)))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
-    clusters: membersByCluster(live).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name), now, limits)),
+    clusters: clusters.slice(0, limits.maxOutliers).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name), now, limits)),
+    clusters_omitted: Math.max(0, clusters.length - limits.maxOutliers),
     servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now)),
     page: { number: page, size: pageSize, total_servers: details.length, total_pages: totalPages },
     offline: gone.slice(0, limits.maxNames).map((r) => ({
@@ -256,6 +261,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       state: r.state,
     })),
     offline_omitted: Math.max(0, gone.length - limits.maxNames),
-    warnings: warnings(live, fleet.duplicates(now)),
+    warnings: allWarnings.slice(0, limits.maxNames),
+    warnings_omitted: Math.max(0, allWarnings.length - limits.maxNames),
   };
 }

@@ -8,12 +8,13 @@ import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { decodeMismatchRecord, encodeMismatchRecord, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
 import { nextTransition } from "../core/mismatch-transition.js";
-import { analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
-import { encodeKeyToken } from "../core/server-key.js";
+import { analyzeScope, analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
+import { decodeKeyToken, encodeKeyToken } from "../core/server-key.js";
 import { scanLatest } from "./kv-scan.js";
 
 export const MISMATCH_SUBJECT = "versions.mismatch";
 const KEY_PREFIX = "mismatch.";
+const CLUSTER_PREFIX = "cluster:";
 
 /** A cluster name as one subject token: characters a subject cannot carry become `_`. */
 export function subjectToken(name: string): string {
@@ -45,7 +46,8 @@ export interface TrackerStats {
 }
 
 interface Held {
-  record: MismatchRecord;
+  /** Undefined when the stored value does not decode: the next transition overwrites it. */
+  record: MismatchRecord | undefined;
   revision: number;
 }
 
@@ -82,7 +84,11 @@ export class MismatchTracker {
     await scanLatest(this.nc, this.opts.bucket, KEY_PREFIX, (key, revision, data) => {
       const record = decodeMismatchRecord(data);
       if (record) this.#held.set(record.scope, { record, revision });
-      else this.opts.log.warn({ key, revision }, "skipping a mismatch record that does not decode");
+      else {
+        this.opts.log.warn({ key, revision }, "skipping a mismatch record that does not decode");
+        const scope = decodeKeyToken(key.slice(KEY_PREFIX.length));
+        if (scope !== undefined) this.#held.set(scope, { record: undefined, revision });
+      }
     });
     this.#warm = setTimeout(() => {
       this.#ready = true;
@@ -125,9 +131,15 @@ export class MismatchTracker {
   async evaluate(): Promise<void> {
     this.stats.evaluations++;
     const now = this.opts.now();
-    for (const a of analyzeScopes(this.fleet, now, this.opts.policy, this.sinceOf)) {
-      if (a.members.length === 0) continue;
-      await this.#settle(a, now);
+    const scopes = analyzeScopes(this.fleet, now, this.opts.policy, this.sinceOf);
+    // Seeing no servers at all means this instance is cut off, not that every mismatch is over.
+    if (scopes[0]!.members.length === 0) return;
+    for (const a of scopes) await this.#settle(a, now);
+    // A cluster with a recorded mismatch and no members left (decommissioned, renamed) is resolved.
+    const seen = new Set(scopes.map((a) => a.scope));
+    for (const [scope, held] of this.#held) {
+      if (seen.has(scope) || !scope.startsWith(CLUSTER_PREFIX) || !held.record || held.record.state === MismatchState.Consistent) continue;
+      await this.#settle(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, scope.slice(CLUSTER_PREFIX.length)), now);
     }
   }
 
@@ -135,28 +147,30 @@ export class MismatchTracker {
     const held = this.#held.get(a.scope);
     const t = nextTransition(held?.record, scopeView(a), now);
     if (!t) return;
-    if (held && !this.#knowsAsMuch(held.record, now)) {
+    if (held?.record && !this.#knowsAsMuch(held.record, now)) {
       // Another instance decided with news this one has not heard yet; wait for it.
       this.stats.deferred++;
       return;
     }
     const key = KEY_PREFIX + encodeKeyToken(a.scope);
+    const data = encodeMismatchRecord(t.record);
     let revision: number;
     try {
-      const data = encodeMismatchRecord(t.record);
       revision = held ? await this.kv.update(key, data, held.revision) : await this.kv.create(key, data);
     } catch (err) {
-      this.stats.conflicts++;
       const stored = await this.kv.get(key).catch(() => null);
-      const record = stored?.operation === "PUT" ? decodeMismatchRecord(stored.value) : undefined;
-      this.#revision++;
-      if (stored && record) this.#held.set(a.scope, { record, revision: stored.revision });
-      // What is stored does not decode: ours replaces it at the next attempt.
-      else if (stored) this.#held.set(a.scope, { record: held?.record ?? t.record, revision: stored.revision });
-      // The key is gone (purged by an operator): the next attempt creates it.
-      else this.#held.delete(a.scope);
-      if (attempt < 3) return this.#settle(a, now, attempt + 1);
-      throw err;
+      if (stored?.operation === "PUT" && stored.string() === data) {
+        // The write landed although its acknowledgement did not (a stream leader changing): ours.
+        revision = stored.revision;
+      } else {
+        this.stats.conflicts++;
+        this.#revision++;
+        if (stored?.operation === "PUT") this.#held.set(a.scope, { record: decodeMismatchRecord(stored.value), revision: stored.revision });
+        // The key is gone (purged by an operator): the next attempt creates it.
+        else this.#held.delete(a.scope);
+        if (attempt < 3) return this.#settle(a, now, attempt + 1);
+        throw err;
+      }
     }
     this.#held.set(a.scope, { record: t.record, revision });
     this.#revision++;

@@ -68,6 +68,20 @@ test.serial("bad flags and environment: one line, exit 2", async (t) => {
   }
 });
 
+test.serial("serve with a wrong system-account password: one line, exit 1, nothing left running", async (t) => {
+  const r = await runCli(["serve"], {
+    NATS_URL: ctx.cluster.urls.join(","),
+    NATS_USER: users.monitor.user,
+    NATS_PASSWORD: users.monitor.pass,
+    NATS_SYS_USER: users.monitorSys.user,
+    NATS_SYS_PASSWORD: "wrong",
+  });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^nats-version-monitor: system account connection failed: /);
+  t.is(r.stderr.trim().split("\n").length, 1);
+  t.false(r.stderr.includes(users.monitor.pass), "no password in the message");
+});
+
 test.serial("serve stops on SIGTERM with exit 0, and its logs hold no credentials", async (t) => {
   await waitUntil("serve logged its start", () => (ctx.serve.output().stdout.includes("service started") ? true : undefined));
   ctx.serve.kill("SIGTERM");

@@ -79,6 +79,11 @@ test.serial("cluster and server filters", async (t) => {
   t.is(byCluster.server_count, 3);
   const one = await ask(JSON.stringify({ server: "mixed-1" }));
   t.deepEqual(one.servers.map((s) => s.version), [oldest.version]);
+  const paged = await ask(JSON.stringify({ page: 2, page_size: 2 }));
+  t.deepEqual(paged.servers.map((s) => s.name), ["mixed-3"]);
+  t.like(paged.page, { number: 2, size: 2, total_servers: 3, total_pages: 2 });
+  // A page size above the default is honoured, not cut to it.
+  t.like((await ask(JSON.stringify({ page_size: 500 }))).page, { size: 500, total_pages: 1 });
   const none = await ask(JSON.stringify({ cluster: "elsewhere" }));
   t.is(none.server_count, 0);
   t.is(none.target, null);
