@@ -9,8 +9,6 @@ import { VersionMonitor } from "../monitor.js";
 import { CommandError } from "./report.js";
 import { renderReportTable } from "./report-table.js";
 
-const ticking = new Set(["generated_at", "uptime_seconds", "last_seen"]);
-
 /** Oldest, a middle one and newest: three different versions when three are installed. */
 export function pickDemoBinaries(all: readonly ServerBinary[]): ServerBinary[] {
   if (all.length < 2) throw new CommandError(`the demo needs at least two nats-server versions; found ${all.length} (run "npm run install-servers")`);
@@ -53,8 +51,16 @@ export async function demo(flags: Readonly<Record<string, unknown>>, print: (tex
     let shown = "";
     const render = () => {
       const r = m.report();
-      // Uptimes and last-seen times tick; re-print only when something else changed.
-      const key = JSON.stringify(r, (k, v) => (ticking.has(k) ? undefined : v));
+      // Times and ages tick every second; re-print only when the picture itself changed.
+      const key = JSON.stringify([
+        r.state,
+        r.target,
+        r.groups,
+        r.outliers.map((o) => [o.name, o.cause]),
+        r.servers.map((s) => [s.name, s.version, s.state]),
+        r.offline.map((o) => o.name),
+        r.warnings,
+      ]);
       if (key !== shown) {
         const table = renderReportTable(r);
         shown = key;
