@@ -29,6 +29,7 @@ export interface MonitorOptions {
 const WARMUP_MS = 1500;
 /** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
 const REPORT_CACHE_ENTRIES = 64;
+const FORGET_CHECK_MS = 60_000;
 
 /**
  * The running service: two connections (system account for $SYS, application account for KV,
@@ -43,6 +44,7 @@ export class VersionMonitor {
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   #service: Service | undefined;
+  #forgetTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
   private constructor(
@@ -108,6 +110,8 @@ export class VersionMonitor {
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
     await this.tracker.start();
     await this.collector.start();
+    this.#forgetTimer = setInterval(() => void this.forgetSilentServers(), FORGET_CHECK_MS);
+    this.#forgetTimer.unref();
     this.#service = await startReportService(this.app, {
       log: this.log.child({ component: "service" }),
       report: (body) => this.encodedReport(parseReportRequest(body)),
@@ -118,6 +122,17 @@ export class VersionMonitor {
     await this.app.flush();
     const info = this.#service.info();
     this.log.info({ service: info.name, version: info.version, id: info.id }, "service started");
+  }
+
+  /** Drops servers silent for longer than --forget-after, from memory and KV; returns their names. */
+  async forgetSilentServers(): Promise<string[]> {
+    const gone = this.fleet.forget(this.now(), this.config.forgetAfterMs);
+    for (const r of gone) {
+      this.#persistedLastSeen.delete(r.name);
+      await this.store.remove(r);
+    }
+    if (gone.length > 0) this.log.info({ servers: gone.map((r) => r.name).slice(0, 20), count: gone.length }, "forgot servers not heard from");
+    return gone.map((r) => r.name);
   }
 
   get service(): Service | undefined {
@@ -214,6 +229,7 @@ export class VersionMonitor {
       this.log.info("stopping");
       await this.#service?.stop().catch(() => undefined);
       this.collector.stop();
+      clearInterval(this.#forgetTimer);
       await this.tracker.stop();
       await this.store.close();
       await Promise.all([this.app, this.sys].map((nc) => this.#close(nc)));

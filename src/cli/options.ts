@@ -22,6 +22,7 @@ export const commandOptions: Record<string, Options> = {
     "poll-interval": { type: "string" },
     "offline-after": { type: "string" },
     "last-seen-flush": { type: "string" },
+    "forget-after": { type: "string" },
     "max-mismatch": { type: "string" },
     "activity-window": { type: "string" },
     "evaluate-interval": { type: "string" },

@@ -2,7 +2,7 @@ export const usage = `nats-version-monitor: reports nats-server version mismatch
 
 Usage:
   nats-version-monitor serve  [connection flags] [--sys-* flags] [--bucket NAME] [--replicas auto|N]
-                              [--poll-interval 30s] [--offline-after 2m] [--max-mismatch 24h]
+                              [--poll-interval 30s] [--offline-after 2m] [--forget-after 7d] [--max-mismatch 24h]
                               [--activity-window 1h] [--evaluate-interval 5s] [--log-level info]
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
                               [--page-size N] [--json] [--timeout 5s]

@@ -15,6 +15,8 @@ export interface MonitorConfig {
   readonly offlineAfterMs: number;
   /** An unchanged server's last-seen time is persisted at most this often. */
   readonly lastSeenFlushMs: number;
+  /** A server not heard from for this long is dropped from memory and the bucket. */
+  readonly forgetAfterMs: number;
   readonly policy: MismatchPolicy;
   /** How often time-driven transitions (stalled, stale, offline servers) are checked. */
   readonly evaluateIntervalMs: number;
@@ -28,6 +30,7 @@ export function defaultMonitorSettings() {
     pollIntervalMs: 30_000,
     offlineAfterMs: 120_000,
     lastSeenFlushMs: 300_000,
+    forgetAfterMs: 7 * 86_400_000,
     evaluateIntervalMs: 5_000,
     logLevel: "info",
   };
@@ -79,6 +82,7 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
     pollIntervalMs,
     offlineAfterMs: duration("offline-after", "VERSION_MONITOR_OFFLINE_AFTER", Math.max(d.offlineAfterMs, 3 * pollIntervalMs), 100),
     lastSeenFlushMs: duration("last-seen-flush", "VERSION_MONITOR_LAST_SEEN_FLUSH", d.lastSeenFlushMs, 100),
+    forgetAfterMs: duration("forget-after", "VERSION_MONITOR_FORGET_AFTER", d.forgetAfterMs, 1000),
     policy: Object.freeze({
       maxMismatchMs: duration("max-mismatch", "VERSION_MONITOR_MAX_MISMATCH", defaultMismatchPolicy.maxMismatchMs, 1000),
       activityWindowMs: duration("activity-window", "VERSION_MONITOR_ACTIVITY_WINDOW", defaultMismatchPolicy.activityWindowMs, 1000),
@@ -86,5 +90,8 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
     evaluateIntervalMs: duration("evaluate-interval", "VERSION_MONITOR_EVALUATE_INTERVAL", d.evaluateIntervalMs, 100),
     logLevel: logLevel?.value ?? d.logLevel,
   };
+  if (cfg.forgetAfterMs <= cfg.offlineAfterMs) {
+    throw new ConfigError(`--forget-after (${cfg.forgetAfterMs}ms) must be longer than --offline-after (${cfg.offlineAfterMs}ms)`);
+  }
   return Object.freeze(cfg);
 }

@@ -71,6 +71,21 @@ export class Fleet {
   }
 
   /**
+   * Drops servers not heard from for `forgetAfterMs` (decommissioned, or unnamed servers that got
+   * a new id-as-name at a restart), so that neither memory nor the bucket grows forever.
+   */
+  forget(now: number, forgetAfterMs: number): ServerRecord[] {
+    const gone: ServerRecord[] = [];
+    for (const r of this.#records.values()) if (now - r.lastSeen > forgetAfterMs) gone.push(r);
+    for (const r of gone) {
+      this.#records.delete(r.name);
+      this.#duplicates.delete(r.name);
+    }
+    if (gone.length > 0) this.#revision++;
+    return gone;
+  }
+
+  /**
    * A member of its cluster: heard from within the offline window. A server that just shut down
    * stays a member for that window, because in a rolling upgrade it is about to come back; only
    * after it does (or the window passes) does the cluster's version picture change.

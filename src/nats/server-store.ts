@@ -159,6 +159,19 @@ export class ServerStore {
     this.#retries.add(timer);
   }
 
+  /** Removes a forgotten server's entry (a delete marker; loading skips it). */
+  async remove(record: ServerRecord): Promise<void> {
+    const key = encodeServerKey(record.name);
+    await this.#inFlight.get(key);
+    this.#pending.delete(key);
+    try {
+      await this.kv.delete(key);
+      this.#revisions.delete(key);
+    } catch (err) {
+      this.opts.log.warn({ key, err: (err as Error).message }, "could not remove a forgotten server's entry");
+    }
+  }
+
   /** Resolves when every queued write has been attempted. */
   async flush(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight.values()]);

@@ -76,6 +76,7 @@ test("bad replicas", refuses, { replicas: "7" }, {}, /replicas must be auto or 1
 test("bad duration", refuses, { "poll-interval": "often" }, {}, /--poll-interval: "often" is not a duration/);
 test("too short a poll", refuses, { "poll-interval": "1ms" }, {}, /at least 100ms/);
 test("bad log level", refuses, {}, { LOG_LEVEL: "loud" }, /LOG_LEVEL: "loud" is not one of/);
+test("forget window not beyond the offline window", refuses, { "forget-after": "1m" }, {}, /--forget-after \(60000ms\) must be longer than --offline-after/);
 test("bad context name", refuses, { context: "../etc/passwd" }, {}, /not a context name/);
 
 test("describeConnection never shows secrets", (t) => {

@@ -55,3 +55,15 @@ test("a shut-down server's successor with an earlier clock is not a duplicate", 
   f.observe(observation("a", "2.10.22", { id: "ONE", kind: ObservationKind.Shutdown }), 6_100);
   t.is(f.observe(observation("a", "2.10.24", { id: "TWO", startedAt: 4_000 }), 7_000).outcome, ObserveOutcome.Material);
 });
+
+test("servers silent for longer than the forget window are dropped, the rest kept", (t) => {
+  const f = fleet();
+  f.observe(observation("old", "2.10.22"), 0);
+  f.observe(observation("fresh", "2.10.22"), 900);
+  const r0 = f.revision;
+  t.deepEqual(f.forget(1_000, 500).map((r) => r.name), ["old"]);
+  t.is(f.get("old"), undefined);
+  t.truthy(f.get("fresh"));
+  t.true(f.revision > r0);
+  t.deepEqual(f.forget(1_000, 500), []);
+});

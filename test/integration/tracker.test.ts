@@ -1,5 +1,6 @@
 import test from "ava";
 import { parseVersion } from "../../src/core/version.js";
+import { encodeServerKey } from "../../src/core/server-key.js";
 import { ObservationKind } from "../../src/core/observation.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
 import { EventLog } from "../helpers/events.js";
@@ -17,15 +18,16 @@ test("a cluster that disappears with a mismatch is resolved once its servers are
   const events = new EventLog(client);
   await client.flush();
   let offset = 0;
-  const monitor = await startMonitor(cluster, { "poll-interval": "500ms", "offline-after": "10s", "evaluate-interval": "200ms" }, () => Date.now() + offset);
+  const monitor = await startMonitor(cluster, { "poll-interval": "500ms", "offline-after": "10s", "evaluate-interval": "200ms", "forget-after": "60s" }, () => Date.now() + offset);
   t.teardown(() => monitor.stop());
   await waitUntil("the real server", () => (monitor.report().server_count === 1 ? true : undefined));
 
   for (const [name, version] of [["ghost-1", "2.10.27"], ["ghost-2", "2.11.0"]] as const) {
-    monitor.fleet.observe(
+    const { record } = monitor.fleet.observe(
       { kind: ObservationKind.Stats, name, id: `N${name}`, cluster: "ghost", domain: "", host: "10.0.0.9", version: parseVersion(version)!, startedAt: Date.now() + offset - 3_600_000 },
       Date.now() + offset,
     );
+    monitor.store.save(record);
   }
   monitor.tracker.requestEvaluation();
   await waitUntil("ghost detected", () => (events.types("cluster:ghost").includes("detected") ? true : undefined));
@@ -35,4 +37,15 @@ test("a cluster that disappears with a mismatch is resolved once its servers are
   t.deepEqual(events.types("cluster:ghost"), ["detected", "resolved"]);
   t.is(monitor.tracker.record("cluster:ghost")?.state, "consistent");
   t.is(monitor.report().server_count, 1, "the real server is still a member");
+  await monitor.store.flush();
+  t.truthy(await monitor.store.kv.get(encodeServerKey("ghost-1")), "stored while remembered");
+
+  // Past the forget window the vanished servers leave memory and the bucket; the live one stays.
+  offset += 60_000;
+  await waitUntil("the real server heard from again", () => (monitor.report().server_count === 1 ? true : undefined));
+  t.deepEqual((await monitor.forgetSilentServers()).sort(), ["ghost-1", "ghost-2"]);
+  t.is(monitor.fleet.get("ghost-1"), undefined);
+  t.truthy(monitor.fleet.get("solo-1"));
+  t.is((await monitor.store.kv.get(encodeServerKey("ghost-1")))?.operation, "DEL");
+  t.false((await monitor.store.loadAll()).some((r) => r.name.startsWith("ghost")));
 });
