@@ -11,7 +11,7 @@ import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, 
 import { Collector } from "./nats/collector.js";
 import { connectTo } from "./nats/connect.js";
 import { startReportService } from "./nats/report-service.js";
-import { parseReportRequest } from "./nats/report-request.js";
+import { parseReportRequest, RequestError } from "./nats/report-request.js";
 import { MismatchTracker } from "./nats/mismatch-tracker.js";
 import { openBucket, ServerStore } from "./nats/server-store.js";
 import type { KV } from "@nats-io/kv";
@@ -195,7 +195,10 @@ export class VersionMonitor {
     let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
     for (;;) {
       const bytes = new TextEncoder().encode(JSON.stringify(this.report({ ...query, pageSize: limits.pageSize }, limits)));
-      if (bytes.length <= max || (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1)) return bytes;
+      if (bytes.length <= max) return bytes;
+      if (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1) {
+        throw new RequestError(`the report does not fit the connection's max_payload of ${max} bytes: ask for one cluster ({"cluster":"..."})`, 413);
+      }
       limits = {
         pageSize: Math.max(1, Math.floor(limits.pageSize / 2)),
         maxOutliers: Math.max(1, Math.floor(limits.maxOutliers / 2)),
