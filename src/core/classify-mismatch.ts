@@ -14,8 +14,6 @@ export interface MismatchClassification {
   readonly state: MismatchState;
   /** When the mismatch began (undefined while consistent). */
   readonly since: number | undefined;
-  /** The most recent upgrade activity among the members (restart on the newest version, lame duck, version change). */
-  readonly lastActivity: number | undefined;
   /** The facts that led to the state, for an operator. */
   readonly reasons: readonly string[];
   readonly action: string;
@@ -146,7 +144,6 @@ export function classifyMismatch(
     return {
       state: MismatchState.Consistent,
       since: undefined,
-      lastActivity: undefined,
       reasons: summary.target ? [`every server runs ${summary.target}`] : ["no servers"],
       action: summary.target ? "none" : "no servers seen yet",
       causes: new Map(),
@@ -175,5 +172,5 @@ export function classifyMismatch(
     );
   }
   const causes = new Map(summary.outliers.map((o) => [o.record.name, diagnose(o, members, summary.target!, activity, now, policy)]));
-  return { state, since: start, lastActivity: activity?.at, reasons, action: recommend(state, summary, causes), causes };
+  return { state, since: start, reasons, action: recommend(state, summary, causes), causes };
 }

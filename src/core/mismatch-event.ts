@@ -1,3 +1,4 @@
+import { isoTime as iso } from "./iso-time.js";
 import type { MismatchRecord } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
 import type { MismatchEventType } from "./mismatch-transition.js";
@@ -36,7 +37,6 @@ export interface MismatchEvent {
 /** Events name outliers in full up to this many, to stay far below any max_payload. */
 export const MAX_EVENT_OUTLIERS = 100;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function buildMismatchEvent(
   event: { type: MismatchEventType; id: string },

@@ -1,3 +1,4 @@
+import { isoTime as iso } from "./iso-time.js";
 import { MAX_HISTORY, ServerState, VersionChangeKind, type ServerRecord, type VersionChange } from "./server-record.js";
 import { parseVersion } from "./version.js";
 
@@ -7,7 +8,6 @@ import { parseVersion } from "./version.js";
  */
 export const RECORD_SCHEMA = 1;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function encodeServerRecord(r: ServerRecord): string {
   return JSON.stringify({

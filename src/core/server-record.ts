@@ -47,6 +47,9 @@ export interface ServerRecord {
   readonly history: readonly VersionChange[];
 }
 
+/** Orders records by server name, for listings that must be stable. */
+export const compareByName = (a: ServerRecord, b: ServerRecord): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /** History beyond this many changes keeps its first entry and the most recent ones. */
 export const MAX_HISTORY = 32;
 

@@ -1,3 +1,4 @@
+import { isoTime as iso } from "./iso-time.js";
 import type { OutlierDiagnosis } from "./classify-mismatch.js";
 import type { DuplicateName, Fleet } from "./fleet.js";
 import { defaultMismatchPolicy, type MismatchPolicy } from "./mismatch-policy.js";
@@ -5,7 +6,7 @@ import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
 import { analyzeScope, membersByCluster, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
 import { gapRisk, type GapGrade } from "./version-gap.js";
-import type { ServerRecord } from "./server-record.js";
+import { compareByName, type ServerRecord } from "./server-record.js";
 import type { Direction, Outlier } from "./version-summary.js";
 
 /** What a caller may ask of `versions.report` (validated at the edge). */
@@ -111,7 +112,6 @@ export interface VersionReport extends MismatchView {
   readonly clusters_omitted: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function serverView(r: ServerRecord, now: number): ServerView {
   return {
@@ -195,8 +195,6 @@ export interface ReportOptions {
   readonly sinceOf: SinceOf;
 }
 
-const byName = (a: ServerRecord, b: ServerRecord) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
 /**
  * Builds the report from memory. The default answer is a summary that stays small for thousands of
  * servers (group counts, outliers in full up to a bound, per-cluster views, a page of details);
@@ -218,7 +216,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const target = summary.target;
   const shown = (r: ServerRecord) => query.server === undefined || r.name === query.server;
   const outliers = summary.outliers.filter((o) => shown(o.record));
-  const details = live.filter(shown).sort(byName);
+  const details = live.filter(shown).sort(compareByName);
 
   const pageSize = query.pageSize ?? limits.pageSize;
   const totalPages = Math.max(1, Math.ceil(details.length / pageSize));

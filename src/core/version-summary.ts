@@ -1,5 +1,5 @@
 import { gradeGap, GapGrade, maxGap } from "./version-gap.js";
-import type { ServerRecord } from "./server-record.js";
+import { compareByName, type ServerRecord } from "./server-record.js";
 import { compareVersions, parseVersion, type Version } from "./version.js";
 
 export interface VersionGroup {
@@ -57,6 +57,7 @@ export function summarizeVersions(records: Iterable<ServerRecord>): VersionSumma
   const all = [...byVersion.values()];
   const target = pickTarget(all.map((g) => ({ version: g.version, count: g.members.length })));
   all.sort((a, b) => compareVersions(b.version, a.version));
+  for (const g of all) g.members.sort(compareByName);
 
   const outliers: Outlier[] = [];
   let gap: GapGrade = GapGrade.None;
@@ -66,17 +67,13 @@ export function summarizeVersions(records: Iterable<ServerRecord>): VersionSumma
     const cmp = compareVersions(g.version, target);
     const direction = cmp < 0 ? Direction.Older : cmp > 0 ? Direction.Newer : Direction.Same;
     gap = maxGap(gap, grade);
-    for (const record of sortByName(g.members)) outliers.push({ record, gap: grade, direction });
+    for (const record of g.members) outliers.push({ record, gap: grade, direction });
   }
   return {
     target: target?.text,
     consistent: all.length <= 1,
     gap,
-    groups: all.map((g) => ({ version: g.version.text, count: g.members.length, servers: sortByName(g.members).map((r) => r.name) })),
+    groups: all.map((g) => ({ version: g.version.text, count: g.members.length, servers: g.members.map((r) => r.name) })),
     outliers,
   };
-}
-
-function sortByName(rs: ServerRecord[]): ServerRecord[] {
-  return rs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
