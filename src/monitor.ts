@@ -15,6 +15,8 @@ import { parseReportRequest, RequestError } from "./nats/report-request.js";
 import { MismatchTracker } from "./nats/mismatch-tracker.js";
 import { openBucket, ServerStore } from "./nats/server-store.js";
 import type { KV } from "@nats-io/kv";
+import type { MismatchRecord } from "./core/mismatch-record.js";
+import { EventStream } from "./nats/event-stream.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -23,6 +25,8 @@ export interface MonitorOptions {
   readonly floor?: () => Uint8Array;
   /** The clock; injected so that policies can be tested without waiting. */
   readonly now?: () => number;
+  /** Failpoint for crash tests: runs after a mismatch record write landed, before its event is offered. */
+  readonly afterRecordWrite?: (record: MismatchRecord) => void;
 }
 
 /** After start, every server has answered the first ping well within this; only then are transitions judged. */
@@ -54,7 +58,9 @@ export class VersionMonitor {
     readonly app: NatsConnection,
     readonly sys: NatsConnection,
     kv: KV,
+    readonly events: EventStream,
     private readonly floor?: () => Uint8Array,
+    afterRecordWrite?: (record: MismatchRecord) => void,
   ) {
     this.fleet = new Fleet({ offlineAfterMs: config.offlineAfterMs });
     this.store = new ServerStore(kv, app, {
@@ -62,8 +68,10 @@ export class VersionMonitor {
       log: log.child({ component: "store" }),
       resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
     });
-    this.tracker = new MismatchTracker(kv, app, this.fleet, {
+    this.tracker = new MismatchTracker(kv, app, this.fleet, events, {
       bucket: config.bucket,
+      handoverMs: config.events.handoverMs,
+      ...(afterRecordWrite ? { afterRecordWrite } : {}),
       policy: config.policy,
       offlineAfterMs: config.offlineAfterMs,
       evaluateIntervalMs: config.evaluateIntervalMs,
@@ -92,7 +100,8 @@ export class VersionMonitor {
     const sys = sysResult.value;
     try {
       const kv = await openBucket(app, config.bucket, config.replicas, log);
-      const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, opts.floor);
+      const events = await EventStream.open(app, { ...config.events, name: config.events.stream, replicas: config.replicas, log: log.child({ component: "events" }) });
+      const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.floor, opts.afterRecordWrite);
       await monitor.#run();
       return monitor;
     } catch (err) {

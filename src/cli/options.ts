@@ -26,6 +26,11 @@ export const commandOptions: Record<string, Options> = {
     "max-mismatch": { type: "string" },
     "activity-window": { type: "string" },
     "evaluate-interval": { type: "string" },
+    "events-stream": { type: "string" },
+    "events-max-age": { type: "string" },
+    "events-max-msgs": { type: "string" },
+    "events-duplicate-window": { type: "string" },
+    "handover-after": { type: "string" },
     "log-level": { type: "string" },
   },
   report: {

@@ -20,7 +20,19 @@ export interface MonitorConfig {
   readonly policy: MismatchPolicy;
   /** How often time-driven transitions (stalled, stale, offline servers) are checked. */
   readonly evaluateIntervalMs: number;
+  readonly events: EventsConfig;
   readonly logLevel: string;
+}
+
+/** The event stream: stores each event once, keeps the history, republishes onto versions.mismatch(.>). */
+export interface EventsConfig {
+  readonly stream: string;
+  readonly maxAgeMs: number;
+  readonly maxMsgs: number;
+  /** Offers of one event id within this window are stored once; the stream's last event per subject covers the rest. */
+  readonly duplicateWindowMs: number;
+  /** An undelivered event another instance wrote is delivered by this one after this long. */
+  readonly handoverMs: number;
 }
 
 export function defaultMonitorSettings() {
@@ -32,6 +44,11 @@ export function defaultMonitorSettings() {
     lastSeenFlushMs: 300_000,
     forgetAfterMs: 7 * 86_400_000,
     evaluateIntervalMs: 5_000,
+    eventsStream: "version-monitor-events",
+    eventsMaxAgeMs: 90 * 86_400_000,
+    eventsMaxMsgs: 100_000,
+    eventsDuplicateWindowMs: 3_600_000,
+    handoverMs: 2_000,
     logLevel: "info",
   };
 }
@@ -73,6 +90,13 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
   if (logLevel && !logLevels.includes(logLevel.value)) {
     throw new ConfigError(`${logLevel.name}: ${JSON.stringify(logLevel.value)} is not one of ${logLevels.join(", ")}`);
   }
+  const stream = str(flags, env, "events-stream", "VERSION_MONITOR_EVENTS_STREAM");
+  if (stream && (!/^[-\w]+$/.test(stream.value) || stream.value === "versions")) {
+    throw new ConfigError(`${stream.name}: ${JSON.stringify(stream.value)} is not a usable stream name (letters, digits, - and _; not "versions")`);
+  }
+  const maxMsgsText = str(flags, env, "events-max-msgs", "VERSION_MONITOR_EVENTS_MAX_MSGS");
+  const maxMsgs = maxMsgsText ? Number(maxMsgsText.value) : d.eventsMaxMsgs;
+  if (!Number.isInteger(maxMsgs) || maxMsgs < 100) throw new ConfigError(`${maxMsgsText!.name}: must be a whole number of at least 100`);
   const pollIntervalMs = duration("poll-interval", "VERSION_MONITOR_POLL_INTERVAL", d.pollIntervalMs, 100);
   const cfg: MonitorConfig = {
     app,
@@ -88,10 +112,20 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
       activityWindowMs: duration("activity-window", "VERSION_MONITOR_ACTIVITY_WINDOW", defaultMismatchPolicy.activityWindowMs, 1000),
     }),
     evaluateIntervalMs: duration("evaluate-interval", "VERSION_MONITOR_EVALUATE_INTERVAL", d.evaluateIntervalMs, 100),
+    events: Object.freeze({
+      stream: stream?.value ?? d.eventsStream,
+      maxAgeMs: duration("events-max-age", "VERSION_MONITOR_EVENTS_MAX_AGE", d.eventsMaxAgeMs, 60_000),
+      maxMsgs,
+      duplicateWindowMs: duration("events-duplicate-window", "VERSION_MONITOR_EVENTS_DUPLICATE_WINDOW", d.eventsDuplicateWindowMs, 1000),
+      handoverMs: duration("handover-after", "VERSION_MONITOR_HANDOVER_AFTER", d.handoverMs, 100),
+    }),
     logLevel: logLevel?.value ?? d.logLevel,
   };
   if (cfg.forgetAfterMs <= cfg.offlineAfterMs) {
     throw new ConfigError(`--forget-after (${cfg.forgetAfterMs}ms) must be longer than --offline-after (${cfg.offlineAfterMs}ms)`);
+  }
+  if (cfg.events.duplicateWindowMs > cfg.events.maxAgeMs) {
+    throw new ConfigError(`--events-duplicate-window (${cfg.events.duplicateWindowMs}ms) must not be longer than --events-max-age (${cfg.events.maxAgeMs}ms)`);
   }
   return Object.freeze(cfg);
 }

@@ -9,6 +9,8 @@ import type { Direction } from "./version-summary.js";
 /** What `versions.mismatch` carries (JSON, snake_case). Documented in the README. */
 export interface MismatchEvent {
   readonly id: string;
+  /** The scope's transition number: 1, 2, 3, ... with no gap, so a subscriber can tell it missed one. */
+  readonly seq: number;
   readonly type: MismatchEventType;
   /** "system", or "cluster:<name>". */
   readonly scope: string;
@@ -48,6 +50,7 @@ export function buildMismatchEvent(
   const since = record.since ?? previous?.since;
   return {
     id: event.id,
+    seq: record.seq,
     type: event.type,
     scope: a.scope,
     cluster: a.cluster ?? null,

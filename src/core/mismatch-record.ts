@@ -1,6 +1,11 @@
+import type { MismatchEvent } from "./mismatch-event.js";
 import { MismatchState } from "./mismatch-state.js";
 
-/** What the mismatch of one scope was when last decided; one KV entry per scope, written with CAS. */
+/**
+ * What the mismatch of one scope was when last decided; one KV entry per scope, written with CAS.
+ * The record is also the outbox of its transition's event: it carries the event to deliver and who
+ * wrote it, so that any instance can finish a delivery another one started.
+ */
 export interface MismatchRecord {
   /** "system", or "cluster:<name>". */
   readonly scope: string;
@@ -12,43 +17,63 @@ export interface MismatchRecord {
   readonly outliers: readonly string[];
   /** When the current mismatch began; undefined while consistent. */
   readonly since?: number;
-  /** Transitions so far; part of every event id. */
+  /** Transitions so far; the event's `seq`, part of every event id. */
   readonly seq: number;
+  /** When this scope's chain of records began; part of every event id, so ids never repeat. */
+  readonly epoch: number;
   readonly updatedAt: number;
-  /** The event this record's transition published, if any. */
-  readonly eventId?: string;
+  /** Which instance's write this is (instance id and write number): "did my write land" without comparing contents. */
+  readonly writer?: string;
+  /** The event of this record's transition, delivered to the event stream (idempotently) by any instance. */
+  readonly event?: MismatchEvent;
 }
 
 export const SYSTEM_SCOPE = "system";
 export const clusterScope = (cluster: string) => `cluster:${cluster}`;
 
-export const MISMATCH_RECORD_SCHEMA = 1;
+export const MISMATCH_RECORD_SCHEMA = 2;
 
 export function encodeMismatchRecord(r: MismatchRecord): string {
   return JSON.stringify({ schema: MISMATCH_RECORD_SCHEMA, ...r });
 }
 
-/** Reads a stored record back; undefined when it does not decode (it is then rewritten). */
+const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The fields the outbox relies on; the rest of an event is passed through as stored. */
+function isEvent(v: unknown): v is MismatchEvent {
+  return isObject(v) && typeof v["id"] === "string" && typeof v["type"] === "string" && typeof v["scope"] === "string" && num(v["seq"]);
+}
+
+/**
+ * Reads a stored record back; undefined when it does not decode (it is then rewritten). Records of
+ * schema 1 (before the outbox) carry no event and start their epoch at their last update.
+ */
 export function decodeMismatchRecord(bytes: Uint8Array): MismatchRecord | undefined {
-  let o: Record<string, unknown>;
+  let o: unknown;
   try {
     o = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return undefined;
   }
-  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
-  const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
   if (
-    typeof o !== "object" || o === null ||
-    o["schema"] !== MISMATCH_RECORD_SCHEMA ||
+    !isObject(o) ||
+    (o["schema"] !== MISMATCH_RECORD_SCHEMA && o["schema"] !== 1) ||
     typeof o["scope"] !== "string" ||
     !Object.values(MismatchState).includes(o["state"] as MismatchState) ||
     !(o["target"] === null || typeof o["target"] === "string") ||
     !strings(o["versions"]) || !strings(o["outliers"]) ||
     !(o["since"] === undefined || num(o["since"])) ||
-    !num(o["seq"]) || !num(o["updatedAt"]) ||
-    !(o["eventId"] === undefined || typeof o["eventId"] === "string")
+    !num(o["seq"]) || !num(o["updatedAt"])
   ) {
+    return undefined;
+  }
+  if (o["schema"] === 1) {
+    const { schema: _s, eventId: _e, ...record } = o;
+    return { ...record, epoch: o["updatedAt"] } as unknown as MismatchRecord;
+  }
+  if (!num(o["epoch"]) || !(o["writer"] === undefined || typeof o["writer"] === "string") || !(o["event"] === undefined || isEvent(o["event"]))) {
     return undefined;
   }
   const { schema: _schema, ...record } = o;

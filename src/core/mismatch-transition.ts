@@ -30,9 +30,13 @@ export interface Transition {
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Stable per transition, so that a JetStream stream on versions.> can dedup with Nats-Msg-Id. */
-export function mismatchEventId(scope: string, since: number | undefined, seq: number, updatedAt: number): string {
-  return `${scope}.${since ?? updatedAt}.${seq}`;
+/**
+ * Stable per transition (the same on every instance that decides it), never reused: a scope's
+ * chain of records keeps its epoch, and its sequence only grows. It is the `Nats-Msg-Id` the event
+ * stream deduplicates on.
+ */
+export function mismatchEventId(scope: string, epoch: number, seq: number): string {
+  return `${scope}.${epoch}.${seq}`;
 }
 
 function eventType(prev: MismatchRecord | undefined, view: ScopeView): MismatchEventType | undefined {
@@ -53,20 +57,23 @@ function eventType(prev: MismatchRecord | undefined, view: ScopeView): MismatchE
  * Decides whether a scope moved, and how: the durable record to write and the event to publish.
  * Undefined when nothing worth writing changed. A mismatch keeps the start time of its record;
  * a new one starts no earlier than the last record that said the scope was consistent.
+ * `deliveredSeq` is the highest sequence of this scope already in the event stream: the next one
+ * is above it even if the stored record went back (a write landing late while leaders move).
  */
-export function nextTransition(prev: MismatchRecord | undefined, view: ScopeView, now: number): Transition | undefined {
+export function nextTransition(prev: MismatchRecord | undefined, view: ScopeView, now: number, deliveredSeq = 0): Transition | undefined {
   const type = eventType(prev, view);
+  const epoch = prev?.epoch ?? now;
   if (type === undefined) {
     // A scope seen for the first time, consistent: remembered, not announced.
     if (prev !== undefined) return undefined;
-    return { record: { scope: view.scope, state: view.state, target: view.target, versions: view.versions, outliers: view.outliers, seq: 0, updatedAt: now } };
+    return { record: { scope: view.scope, state: view.state, target: view.target, versions: view.versions, outliers: view.outliers, seq: deliveredSeq, epoch, updatedAt: now } };
   }
   const since =
     view.state === MismatchState.Consistent
       ? undefined
       : prev?.since ?? Math.max(view.since ?? now, prev?.updatedAt ?? Number.NEGATIVE_INFINITY);
-  const seq = (prev?.seq ?? 0) + 1;
-  const id = mismatchEventId(view.scope, since ?? prev?.since, seq, now);
+  const seq = Math.max(prev?.seq ?? 0, deliveredSeq) + 1;
+  const id = mismatchEventId(view.scope, epoch, seq);
   return {
     record: {
       scope: view.scope,
@@ -76,8 +83,8 @@ export function nextTransition(prev: MismatchRecord | undefined, view: ScopeView
       outliers: view.outliers,
       ...(since !== undefined ? { since } : {}),
       seq,
+      epoch,
       updatedAt: now,
-      eventId: id,
     },
     event: { type, id },
   };

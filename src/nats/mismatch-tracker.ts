@@ -1,30 +1,21 @@
+import { nuid, type QueuedIterator } from "@nats-io/nats-core";
+import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { headers } from "@nats-io/nats-core";
-import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
-import { buildMismatchEvent } from "../core/mismatch-event.js";
+import { buildMismatchEvent, type MismatchEvent } from "../core/mismatch-event.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { decodeMismatchRecord, encodeMismatchRecord, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
 import { nextTransition } from "../core/mismatch-transition.js";
 import { analyzeScope, analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
 import { decodeKeyToken, encodeKeyToken } from "../core/server-key.js";
+import type { EventStream } from "./event-stream.js";
 import { scanLatest } from "./kv-scan.js";
 
-export const MISMATCH_SUBJECT = "versions.mismatch";
 const KEY_PREFIX = "mismatch.";
 const CLUSTER_PREFIX = "cluster:";
-
-/** A cluster name as one subject token: characters a subject cannot carry become `_`. */
-export function subjectToken(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]/g, "_") || "_";
-}
-
-/** System events on versions.mismatch, a cluster's on versions.mismatch.<cluster>. */
-export function mismatchSubject(a: { cluster?: string }): string {
-  return a.cluster === undefined ? MISMATCH_SUBJECT : `${MISMATCH_SUBJECT}.${subjectToken(a.cluster)}`;
-}
+const WATCH_RETRY_MS = 1000;
 
 export interface TrackerOptions {
   readonly bucket: string;
@@ -34,15 +25,28 @@ export interface TrackerOptions {
   readonly evaluateIntervalMs: number;
   /** After start, wait this long for every server's first answer before judging anything. */
   readonly warmupMs: number;
+  /**
+   * A record written by another instance whose event is not known to be stored is delivered by
+   * this one after this long (the writer may have died between its write and its publish).
+   */
+  readonly handoverMs: number;
   readonly now: () => number;
   readonly log: Logger;
+  /** Failpoint for tests: runs after this instance's record write landed, before its event is offered. */
+  readonly afterRecordWrite?: (record: MismatchRecord) => void;
 }
 
 export interface TrackerStats {
   evaluations: number;
+  /** Events this instance offered and the stream stored for the first time, by type. */
   published: Record<string, number>;
+  /** Offers the stream had already stored (another instance, or a lost acknowledgement). */
+  duplicates: number;
+  /** Events of records other instances wrote that this one found undelivered and delivered. */
+  handovers: number;
   conflicts: number;
   deferred: number;
+  watchRestarts: number;
 }
 
 interface Held {
@@ -51,16 +55,39 @@ interface Held {
   revision: number;
 }
 
+/** The newest event of a scope known to be in the stream. */
+interface Delivered {
+  readonly chain: string;
+  readonly seq: number;
+}
+
+/** `scope.epoch` of an event id `scope.epoch.seq`: events of one chain of records. */
+const chainOf = (id: string) => id.slice(0, id.lastIndexOf("."));
+
 /**
- * Turns the fleet's state into mismatch transitions and publishes each exactly once, even with
- * several instances: the transition is first written to the scope's KV record with compare-and-set,
- * and only the instance whose write succeeded publishes the event.
+ * Turns the fleet's state into mismatch transitions and delivers each event exactly once, with
+ * any number of instances, crashes and lost acknowledgements:
+ * 1. the transition is written to the scope's KV record with compare-and-set, carrying its event
+ *    and the writer's identity (so a write whose acknowledgement was lost is recognised as ours);
+ * 2. the event is offered to the event stream with its id as `Nats-Msg-Id`; the stream stores it
+ *    once and republishes it onto the public subjects;
+ * 3. every instance follows the records (KV watch); one whose event is not in the stream after
+ *    `handoverMs` is delivered by whoever notices, after checking the stream for it;
+ * 4. a scope's next transition is written only once its previous event is in the stream, so each
+ *    scope's events are stored in order, with no gap.
  */
 export class MismatchTracker {
-  readonly stats: TrackerStats = { evaluations: 0, published: {}, conflicts: 0, deferred: 0 };
+  readonly stats: TrackerStats = { evaluations: 0, published: {}, duplicates: 0, handovers: 0, conflicts: 0, deferred: 0, watchRestarts: 0 };
   readonly #held = new Map<string, Held>();
+  readonly #delivered = new Map<string, Delivered>();
+  /** Scopes whose record's event must be checked, and from when (monotonic ms). */
+  readonly #handover = new Map<string, number>();
+  readonly #instance = nuid.next();
+  #writes = 0;
   #timer: NodeJS.Timeout | undefined;
   #warm: NodeJS.Timeout | undefined;
+  #watcher: QueuedIterator<KvWatchEntry> | undefined;
+  #following: Promise<void> | undefined;
   #ready = false;
   #running: Promise<void> | undefined;
   #again = false;
@@ -76,26 +103,64 @@ export class MismatchTracker {
     private readonly kv: KV,
     private readonly nc: NatsConnection,
     private readonly fleet: Fleet,
+    private readonly events: EventStream,
     private readonly opts: TrackerOptions,
   ) {}
 
-  /** Loads the durable records, then starts judging once the warm-up has passed. */
+  /** Loads the durable records, follows other instances' writes, then judges once the warm-up has passed. */
   async start(): Promise<void> {
-    await scanLatest(this.nc, this.opts.bucket, KEY_PREFIX, (key, revision, data) => {
-      const record = decodeMismatchRecord(data);
-      if (record) this.#held.set(record.scope, { record, revision });
-      else {
-        this.opts.log.warn({ key, revision }, "skipping a mismatch record that does not decode");
-        const scope = decodeKeyToken(key.slice(KEY_PREFIX.length));
-        if (scope !== undefined) this.#held.set(scope, { record: undefined, revision });
-      }
-    });
+    const from = (await this.kv.status()).streamInfo.state.last_seq + 1;
+    await scanLatest(this.nc, this.opts.bucket, KEY_PREFIX, (key, revision, data) => this.#hold(key, revision, data));
+    // A record found at start may be one whose writer died before delivering it.
+    for (const [scope, held] of this.#held) if (held.record?.event) this.#handover.set(scope, 0);
+    this.#following = this.#follow(from);
     this.#warm = setTimeout(() => {
       this.#ready = true;
       this.requestEvaluation();
     }, this.opts.warmupMs);
     this.#timer = setInterval(() => this.requestEvaluation(), this.opts.evaluateIntervalMs);
     this.#timer.unref();
+    this.requestEvaluation();
+  }
+
+  /** Takes a record read from KV (scan or watch) unless this instance already holds a newer one. */
+  #hold(key: string, revision: number, data: Uint8Array | undefined): void {
+    const scope = decodeKeyToken(key.slice(KEY_PREFIX.length));
+    if (scope === undefined) return;
+    const held = this.#held.get(scope);
+    if (held && held.revision >= revision) return;
+    this.#revision++;
+    if (data === undefined) {
+      this.#held.delete(scope);
+      return;
+    }
+    const record = decodeMismatchRecord(data);
+    if (!record) this.opts.log.warn({ key, revision }, "a mismatch record does not decode; the next transition overwrites it");
+    this.#held.set(scope, { record, revision });
+    if (record?.event && !this.#isDelivered(record.event)) {
+      this.#handover.set(scope, performance.now() + this.opts.handoverMs);
+      setTimeout(() => this.requestEvaluation(), this.opts.handoverMs + 10).unref();
+    }
+  }
+
+  /** Follows every instance's record writes; an ordered consumer that dies is started again where it stopped. */
+  async #follow(from: number): Promise<void> {
+    let next = from;
+    while (!this.#stopped) {
+      try {
+        this.#watcher = await this.kv.watch({ key: `${KEY_PREFIX}>`, resumeFromRevision: next });
+        if (this.#stopped) this.#watcher.stop();
+        for await (const e of this.#watcher) {
+          next = e.revision + 1;
+          this.#hold(e.key, e.revision, e.operation === "PUT" ? e.value : undefined);
+        }
+      } catch (err) {
+        if (!this.#stopped) this.opts.log.warn({ err: (err as Error).message }, "following mismatch records failed; starting again");
+      }
+      if (this.#stopped) return;
+      this.stats.watchRestarts++;
+      await new Promise((r) => setTimeout(r, WATCH_RETRY_MS));
+    }
   }
 
   /** The durable start of a scope's current mismatch, for reports. */
@@ -110,7 +175,7 @@ export class MismatchTracker {
 
   /** Asks for an evaluation as soon as possible; bursts of requests coalesce into one. */
   requestEvaluation(): void {
-    if (!this.#ready || this.#stopped) return;
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -119,7 +184,8 @@ export class MismatchTracker {
       do {
         this.#again = false;
         try {
-          await this.evaluate();
+          await this.#handOver();
+          if (this.#ready) await this.evaluate();
         } catch (err) {
           this.opts.log.warn({ err: (err as Error).message }, "mismatch evaluation failed; retrying at the next change or tick");
         }
@@ -143,38 +209,104 @@ export class MismatchTracker {
     }
   }
 
+  /** Delivers the events of records whose writers had their chance and may have died. */
+  async #handOver(): Promise<void> {
+    const now = performance.now();
+    for (const [scope, due] of this.#handover) {
+      if (due > now) continue;
+      this.#handover.delete(scope);
+      const event = this.#held.get(scope)?.record?.event;
+      if (event && !this.#isDelivered(event) && (await this.#deliver(event, true))) this.stats.handovers++;
+    }
+  }
+
   async #settle(a: ScopeAnalysis, now: number, attempt = 1): Promise<void> {
     const held = this.#held.get(a.scope);
-    const t = nextTransition(held?.record, scopeView(a), now);
+    // The previous event goes first, so that the stream holds each scope's events in order.
+    const pending = held?.record?.event;
+    if (pending && !this.#isDelivered(pending)) await this.#deliver(pending, true);
+    const t = nextTransition(held?.record, scopeView(a), now, this.#deliveredSeq(held?.record));
     if (!t) return;
     if (held?.record && !this.#knowsAsMuch(held.record, now)) {
       // Another instance decided with news this one has not heard yet; wait for it.
       this.stats.deferred++;
       return;
     }
+    const writer = `${this.#instance}.${++this.#writes}`;
+    const record: MismatchRecord = {
+      ...t.record,
+      writer,
+      ...(t.event ? { event: buildMismatchEvent(t.event, a, t.record, held?.record, now) } : {}),
+    };
     const key = KEY_PREFIX + encodeKeyToken(a.scope);
-    const data = encodeMismatchRecord(t.record);
+    const data = encodeMismatchRecord(record);
     let revision: number;
     try {
       revision = held ? await this.kv.update(key, data, held.revision) : await this.kv.create(key, data);
     } catch (err) {
-      const stored = await this.kv.get(key).catch(() => null);
-      if (stored?.operation === "PUT" && stored.string() === data) {
-        // The write landed although its acknowledgement did not (a stream leader changing): ours.
-        revision = stored.revision;
+      const stored = await this.kv.get(key).catch(() => undefined);
+      // Unreadable: whether the write landed is unknown; the watch will show it either way.
+      if (stored === undefined) throw err;
+      const theirs = stored?.operation === "PUT" ? decodeMismatchRecord(stored.value) : undefined;
+      if (theirs?.writer === writer) {
+        // Our write landed although its acknowledgement did not (a stream leader changing).
+        revision = stored!.revision;
       } else {
         this.stats.conflicts++;
-        this.#revision++;
-        if (stored?.operation === "PUT") this.#held.set(a.scope, { record: decodeMismatchRecord(stored.value), revision: stored.revision });
-        // The key is gone (purged by an operator): the next attempt creates it.
-        else this.#held.delete(a.scope);
+        // Another instance wrote first, or the key is gone (purged by an operator): decide again.
+        this.#hold(key, stored?.revision ?? 0, stored?.operation === "PUT" ? stored.value : undefined);
+        if (stored === null || stored.operation !== "PUT") this.#held.delete(a.scope);
         if (attempt < 3) return this.#settle(a, now, attempt + 1);
         throw err;
       }
     }
-    this.#held.set(a.scope, { record: t.record, revision });
-    this.#revision++;
-    if (t.event) this.#publish(buildMismatchEvent(t.event, a, t.record, held?.record, now), a);
+    const current = this.#held.get(a.scope);
+    if (!current || current.revision < revision) {
+      this.#held.set(a.scope, { record, revision });
+      this.#revision++;
+    }
+    this.opts.afterRecordWrite?.(record);
+    if (record.event) await this.#deliver(record.event, false);
+  }
+
+  #isDelivered(event: MismatchEvent): boolean {
+    const d = this.#delivered.get(event.scope);
+    return d !== undefined && d.chain === chainOf(event.id) && d.seq >= event.seq;
+  }
+
+  /** The highest sequence of the record's chain known to be in the stream. */
+  #deliveredSeq(record: MismatchRecord | undefined): number {
+    const d = record && this.#delivered.get(record.scope);
+    return d && d.chain === `${record.scope}.${record.epoch}` ? d.seq : 0;
+  }
+
+  #markDelivered(event: MismatchEvent): void {
+    if (!this.#isDelivered(event)) this.#delivered.set(event.scope, { chain: chainOf(event.id), seq: event.seq });
+  }
+
+  /**
+   * Puts the event into the stream unless it is there already. `check` looks at the newest event
+   * stored on its subject first: needed for events found in KV (their first offer may be older than
+   * the stream's duplicate window), not for one this instance wrote a moment ago.
+   * Returns whether this call stored it.
+   */
+  async #deliver(event: MismatchEvent, check: boolean): Promise<boolean> {
+    if (check) {
+      const last = await this.events.lastOn(this.events.subjectOf(event));
+      if (last && last.scope === event.scope && chainOf(last.id) === chainOf(event.id) && last.seq >= event.seq) {
+        this.#markDelivered(last);
+        return false;
+      }
+    }
+    const { duplicate } = await this.events.offer(event);
+    this.#markDelivered(event);
+    if (duplicate) {
+      this.stats.duplicates++;
+      return false;
+    }
+    this.stats.published[event.type] = (this.stats.published[event.type] ?? 0) + 1;
+    this.opts.log.info({ event: { id: event.id, type: event.type, scope: event.scope, state: event.state } }, "mismatch event stored");
+    return true;
   }
 
   /**
@@ -186,18 +318,12 @@ export class MismatchTracker {
     return stored.outliers.every((name) => (this.fleet.get(name)?.lastSeen ?? Number.NEGATIVE_INFINITY) >= stored.updatedAt);
   }
 
-  #publish(event: ReturnType<typeof buildMismatchEvent>, a: ScopeAnalysis): void {
-    const h = headers();
-    h.set("Nats-Msg-Id", event.id);
-    this.nc.publish(mismatchSubject(a), JSON.stringify(event), { headers: h });
-    this.stats.published[event.type] = (this.stats.published[event.type] ?? 0) + 1;
-    this.opts.log.info({ event: { id: event.id, type: event.type, scope: event.scope, state: event.state } }, "mismatch event published");
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#warm) clearTimeout(this.#warm);
+    this.#watcher?.stop();
     await this.#running;
+    await this.#following;
   }
 }

@@ -5,6 +5,7 @@ import { decodeServerKey, encodeServerKey, SERVER_KEY_PREFIX } from "../core/ser
 import { decodeServerRecord, encodeServerRecord } from "../core/server-record-codec.js";
 import type { ServerRecord } from "../core/server-record.js";
 import { scanLatest } from "./kv-scan.js";
+import { createReplicated } from "./replicated-create.js";
 
 export interface StoreOptions {
   readonly bucket: string;
@@ -25,12 +26,11 @@ export interface StoreStats {
 
 const MAX_CAS_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 1000;
-const R3_ATTEMPTS = 10;
 
 /** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
 const HISTORY = 5;
 
-/** Opens the bucket, creating it (R3 when the cluster can hold it, else R1) if it does not exist. */
+/** Opens the bucket, creating it if it does not exist. */
 export async function openBucket(nc: NatsConnection, bucket: string, replicas: number | "auto", log: Logger): Promise<KV> {
   const kvm = new Kvm(nc);
   const existing = await kvm.open(bucket);
@@ -40,21 +40,7 @@ export async function openBucket(nc: NatsConnection, bucket: string, replicas: n
   } catch {
     // not there yet
   }
-  if (replicas !== "auto") return kvm.create(bucket, { replicas, history: HISTORY });
-  // A peer that is still starting (or restarting) refuses placement for a moment; a cluster of
-  // fewer than three JetStream servers refuses it for good.
-  let last: unknown;
-  for (let attempt = 0; attempt < R3_ATTEMPTS; attempt++) {
-    try {
-      return await kvm.create(bucket, { replicas: 3, history: HISTORY });
-    } catch (err) {
-      last = err;
-      if (!/peer offline|no suitable peers/i.test((err as Error).message) || /insufficient/i.test((err as Error).message)) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  log.warn({ err: (last as Error).message }, "could not create an R3 bucket; falling back to R1");
-  return kvm.create(bucket, { replicas: 1, history: HISTORY });
+  return createReplicated(`bucket ${bucket}`, replicas, (n) => kvm.create(bucket, { replicas: n, history: HISTORY }), log);
 }
 
 /**

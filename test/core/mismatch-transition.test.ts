@@ -88,13 +88,46 @@ test("event ids are stable for the same transition, so Nats-Msg-Id dedups a repl
   const a = nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 5), 10)!;
   const b = nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 5), 10)!;
   t.is(a.event?.id, b.event?.id);
-  t.is(a.event?.id, "cluster:east.5.1");
+  t.is(a.event?.id, "cluster:east.0.1", "scope, the chain's epoch (its first record's time), the sequence");
+});
+
+test("ids never repeat along a chain: the epoch is kept, the sequence only grows, also past what the stream holds", (t) => {
+  const { record } = run([
+    [7, view("consistent", ["2.10.0"], [])],
+    [10, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 5)],
+    [20, view("consistent", ["2.11.0"], [])],
+  ]);
+  t.is(record.epoch, 7);
+  t.is(record.seq, 2);
+  // The stored record went back (a late write) while the stream already holds seq 4 of this chain.
+  const t1 = nextTransition(record, view("rolling-upgrade", ["2.12.0", "2.11.0"], ["a"], 30), 30, 4)!;
+  t.is(t1.record.seq, 5);
+  t.is(t1.event?.id, "cluster:east.7.5");
+  t.is(nextTransition(undefined, view("stale", ["2.12.0", "2.11.0"], ["a"], 30), 40)!.event?.id, "cluster:east.40.1", "a new chain has a new epoch");
 });
 
 test("records round-trip through their codec; garbage does not decode", (t) => {
   const { record } = run([[0, view("consistent", ["2.10.0"], [])], [10, view("stale", ["2.11.0", "2.10.0"], ["c"], 3)]]);
   t.deepEqual(decodeMismatchRecord(new TextEncoder().encode(encodeMismatchRecord(record))), record);
-  for (const bad of ["", "{", "[]", '{"schema":1}', JSON.stringify({ ...record, schema: 1, state: "weird" }), JSON.stringify({ ...record, schema: 2 })]) {
+  const withEvent = { ...record, writer: "abc.1", event: { id: "cluster:east.0.1", seq: 1, type: "detected", scope: "cluster:east" } };
+  t.deepEqual(decodeMismatchRecord(new TextEncoder().encode(JSON.stringify({ ...withEvent, schema: 2 }))), withEvent as unknown as MismatchRecord);
+  for (const bad of [
+    "", "{", "[]", '{"schema":1}',
+    JSON.stringify({ ...record, schema: 1, state: "weird" }),
+    JSON.stringify({ ...record, schema: 3 }),
+    JSON.stringify({ ...record, schema: 2, epoch: "0" }),
+    JSON.stringify({ ...withEvent, schema: 2, writer: 5 }),
+    JSON.stringify({ ...withEvent, schema: 2, event: { id: "x", type: "detected", scope: "s" } }),
+  ]) {
     t.is(decodeMismatchRecord(new TextEncoder().encode(bad)), undefined, bad);
   }
+});
+
+test("a record of schema 1 (before the outbox) decodes, with no event to deliver and its epoch at its last update", (t) => {
+  const v1 = { schema: 1, scope: "system", state: "stalled", target: "2.10.0", versions: ["2.10.0", "2.9.0"], outliers: ["a"], since: 3, seq: 4, updatedAt: 9, eventId: "system.3.4" };
+  const r = decodeMismatchRecord(new TextEncoder().encode(JSON.stringify(v1)))!;
+  t.is(r.epoch, 9);
+  t.is(r.seq, 4);
+  t.is(r.event, undefined);
+  t.false("eventId" in r);
 });

@@ -131,7 +131,10 @@ test.serial("least privilege: the monitor's application user keeps to its bucket
   t.truthy(await permissionError(nc, "$KV.other-bucket.k", () => nc.publish("$KV.other-bucket.k", "x")));
   t.truthy(await permissionError(nc, "$JS.API.STREAM.DELETE.KV_version-monitor", () => nc.publish("$JS.API.STREAM.DELETE.KV_version-monitor", "")));
   t.truthy(await permissionError(nc, "orders.>", () => nc.subscribe("orders.>")));
-  t.is(await permissionError(nc, "versions.mismatch", () => nc.publish("versions.mismatch", "{}")), undefined);
+  // Events reach versions.mismatch only through the event stream, which stores each once.
+  t.truthy(await permissionError(nc, "versions.mismatch", () => nc.publish("versions.mismatch", "{}")), "cannot bypass the event stream");
+  t.truthy(await permissionError(nc, "$JS.API.STREAM.DELETE.version-monitor-events", () => nc.publish("$JS.API.STREAM.DELETE.version-monitor-events", "")));
+  t.is(await permissionError(nc, "version-monitor-events.mismatch", () => nc.publish("version-monitor-events.mismatch", "{}")), undefined);
 });
 
 test.serial("least privilege: a plain application user may read the report and events, not write the bucket", async (t) => {
@@ -139,6 +142,8 @@ test.serial("least privilege: a plain application user may read the report and e
   t.truthy(await permissionError(nc, "$KV.version-monitor.servers.hard-1", () => nc.publish("$KV.version-monitor.servers.hard-1", "{}")));
   t.truthy(await permissionError(nc, "$JS.API.STREAM.PURGE.KV_version-monitor", () => nc.publish("$JS.API.STREAM.PURGE.KV_version-monitor", "")));
   t.truthy(await permissionError(nc, "versions.mismatch", () => nc.publish("versions.mismatch", "{}")), "cannot forge events");
+  t.truthy(await permissionError(nc, "version-monitor-events.mismatch", () => nc.publish("version-monitor-events.mismatch", "{}")), "cannot forge stored events");
+  t.truthy(await permissionError(nc, "$JS.API.STREAM.PURGE.version-monitor-events", () => nc.publish("$JS.API.STREAM.PURGE.version-monitor-events", "")));
   t.is(await permissionError(nc, "versions.mismatch.>", () => nc.subscribe("versions.mismatch.>")), undefined);
   t.is((await nc.request("versions.report", "", { timeout: 5000 })).json<VersionReport>().server_count, 3);
 });

@@ -1,0 +1,192 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { mismatchSubject } from "../core/event-subject.js";
+import type { MismatchEvent } from "../core/mismatch-event.js";
+import { createReplicated } from "./replicated-create.js";
+
+export interface EventStreamOptions {
+  readonly name: string;
+  readonly replicas: number | "auto";
+  readonly maxAgeMs: number;
+  readonly maxMsgs: number;
+  readonly duplicateWindowMs: number;
+  readonly log: Logger;
+}
+
+/** Where the stream republishes what it stored: `<stream>.mismatch.x` becomes `versions.mismatch.x`. */
+export const REPUBLISH_DESTINATION = "versions.>";
+
+const PUBLISH_ATTEMPTS = 8;
+const ms = (n: number) => n * 1_000_000;
+
+/** A stored event as the history endpoint returns it: the event plus where the stream holds it. */
+export interface StoredEvent {
+  readonly stream_seq: number;
+  readonly event: MismatchEvent;
+}
+
+export interface HistoryQuery {
+  readonly scope?: string;
+  readonly cluster?: string;
+  readonly type?: string;
+  readonly limit: number;
+  readonly page: number;
+}
+
+export interface HistoryPage {
+  readonly stream: string;
+  readonly events: StoredEvent[];
+  readonly page: number;
+  readonly limit: number;
+  /** Events matching the query, all pages together. */
+  readonly matched: number;
+  readonly more: boolean;
+}
+
+const isEvent = (v: unknown): v is MismatchEvent =>
+  typeof v === "object" && v !== null && typeof (v as MismatchEvent).id === "string" && typeof (v as MismatchEvent).scope === "string" && typeof (v as MismatchEvent).seq === "number";
+
+function decodeEvent(data: Uint8Array): MismatchEvent | undefined {
+  try {
+    const v: unknown = JSON.parse(new TextDecoder().decode(data));
+    return isEvent(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The event stream: every mismatch event is stored once (deduplicated on its id, the
+ * `Nats-Msg-Id`), kept as history, and republished by the server onto the public subjects, so a
+ * core subscriber sees each stored event once however often instances offer it.
+ */
+export class EventStream {
+  readonly #js: JetStreamClient;
+
+  private constructor(
+    readonly opts: EventStreamOptions,
+    readonly jsm: JetStreamManager,
+    nc: NatsConnection,
+  ) {
+    this.#js = jetstream(nc);
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** Opens the stream, creating it when missing; an existing stream must republish as this one does. */
+  static async open(nc: NatsConnection, opts: EventStreamOptions): Promise<EventStream> {
+    const jsm = await jetstreamManager(nc);
+    const want = {
+      name: opts.name,
+      subjects: [`${opts.name}.>`],
+      republish: { src: `${opts.name}.>`, dest: REPUBLISH_DESTINATION },
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: ms(opts.maxAgeMs),
+      max_msgs: opts.maxMsgs,
+      duplicate_window: ms(opts.duplicateWindowMs),
+      allow_direct: true,
+    } satisfies Partial<StreamConfig>;
+    const existing = await jsm.streams.info(opts.name).catch((err: Error) => {
+      if (/stream not found/i.test(err.message)) return undefined;
+      throw err;
+    });
+    if (existing) {
+      const rp = existing.config.republish;
+      if (rp?.dest !== REPUBLISH_DESTINATION || rp.src !== `${opts.name}.>`) {
+        throw new Error(`stream ${opts.name} exists but does not republish ${opts.name}.> onto ${REPUBLISH_DESTINATION}; delete it or choose another --events-stream`);
+      }
+      const limits = { max_age: want.max_age, max_msgs: want.max_msgs, duplicate_window: want.duplicate_window };
+      if (Object.entries(limits).some(([k, v]) => existing.config[k as keyof typeof limits] !== v)) {
+        await jsm.streams.update(opts.name, { ...existing.config, ...limits });
+        opts.log.info({ stream: opts.name, ...limits }, "event stream limits updated");
+      }
+    } else {
+      await createReplicated(`stream ${opts.name}`, opts.replicas, (n) => jsm.streams.add({ ...want, num_replicas: n }), opts.log);
+      opts.log.info({ stream: opts.name }, "event stream created");
+    }
+    return new EventStream(opts, jsm, nc);
+  }
+
+  /** The stream's own subject for an event (republished as the same subject under `versions`). */
+  subjectOf(event: { readonly cluster?: string | null }): string {
+    return mismatchSubject(this.opts.name, event);
+  }
+
+  /**
+   * The newest event stored on this event's subject (read from the stream leader, so it is not
+   * behind): undefined when there is none.
+   */
+  async lastOn(subject: string): Promise<MismatchEvent | undefined> {
+    const m = await this.jsm.streams.getMessage(this.opts.name, { last_by_subj: subject });
+    return m ? decodeEvent(m.data) : undefined;
+  }
+
+  /**
+   * Offers an event; the stream stores it at most once per duplicate window (its id is the
+   * `Nats-Msg-Id`). Acknowledgements lost while leaders move are retried with the same id.
+   */
+  async offer(event: MismatchEvent): Promise<{ duplicate: boolean }> {
+    const body = JSON.stringify(event);
+    let last: unknown;
+    for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
+      try {
+        const ack = await this.#js.publish(this.subjectOf(event), body, { msgID: event.id, timeout: 2000 });
+        return { duplicate: ack.duplicate };
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+    throw new Error(`event ${event.id} not stored in ${this.opts.name}: ${(last as Error).message}`, { cause: last });
+  }
+
+  /** Stored events matching the query, newest first, a page at a time. */
+  async history(q: HistoryQuery): Promise<HistoryPage> {
+    const info = await this.jsm.streams.info(this.opts.name);
+    const { first_seq: first, last_seq: lastSeq, messages } = info.state;
+    const cluster = q.cluster ?? (q.scope?.startsWith("cluster:") ? q.scope.slice("cluster:".length) : undefined);
+    const filter =
+      q.scope === "system" ? mismatchSubject(this.opts.name, {}) : cluster !== undefined ? mismatchSubject(this.opts.name, { cluster }) : `${this.opts.name}.>`;
+    const wanted = q.limit * q.page;
+    const matches = (e: MismatchEvent) =>
+      (q.scope === undefined || e.scope === q.scope) && (cluster === undefined || e.cluster === cluster) && (q.type === undefined || e.type === q.type);
+    // Without a filter the newest `wanted` messages are all there is to read.
+    const unfiltered = q.scope === undefined && cluster === undefined && q.type === undefined;
+    const start = unfiltered ? Math.max(first, lastSeq - wanted + 1) : first;
+    const kept: StoredEvent[] = [];
+    let matched = 0;
+    if (messages > 0) {
+      const consumer = await this.#js.consumers.get(this.opts.name, {
+        filter_subjects: filter,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: start,
+      });
+      const pending = (await consumer.info(true)).num_pending;
+      if (pending > 0) {
+        const iter = await consumer.consume();
+        try {
+          for await (const m of iter) {
+            const e = decodeEvent(m.data);
+            if (e && matches(e)) {
+              matched++;
+              kept.push({ stream_seq: m.seq, event: e });
+              if (kept.length > wanted) kept.shift();
+            }
+            if (m.info.pending === 0) break;
+          }
+        } finally {
+          await iter.close();
+        }
+      }
+      if (unfiltered) matched = Math.max(matched, Math.min(messages, lastSeq - first + 1));
+    }
+    const newestFirst = kept.reverse();
+    const events = newestFirst.slice(q.limit * (q.page - 1), q.limit * q.page);
+    return { stream: this.opts.name, events, page: q.page, limit: q.limit, matched, more: matched > wanted };
+  }
+}
