@@ -1,5 +1,6 @@
 import type { MismatchEvent } from "./mismatch-event.js";
 import { MismatchState } from "./mismatch-state.js";
+import { eventEpoch } from "./mismatch-transition.js";
 
 /**
  * What the mismatch of one scope was when last decided; one KV entry per scope, written with CAS.
@@ -78,4 +79,25 @@ export function decodeMismatchRecord(bytes: Uint8Array): MismatchRecord | undefi
   }
   const { schema: _schema, ...record } = o;
   return record as unknown as MismatchRecord;
+}
+
+/**
+ * The record an event was the transition of, rebuilt from the event alone: for a stored record
+ * that went back (a write that landed late) while the event stream holds the newer transition.
+ * Outliers beyond the event's list (outliers_omitted) are not known.
+ */
+export function recordFromEvent(e: MismatchEvent): MismatchRecord {
+  const since = e.since === null ? undefined : Date.parse(e.since);
+  return {
+    scope: e.scope,
+    state: e.state,
+    target: e.target,
+    versions: e.versions.map((v) => v.version),
+    outliers: e.outliers.map((o) => o.name).sort(),
+    ...(since !== undefined && Number.isFinite(since) ? { since } : {}),
+    seq: e.seq,
+    epoch: eventEpoch(e.id),
+    updatedAt: Date.parse(e.at),
+    event: e,
+  };
 }

@@ -39,6 +39,17 @@ export function mismatchEventId(scope: string, epoch: number, seq: number): stri
   return `${scope}.${epoch}.${seq}`;
 }
 
+/** `scope.epoch` of an event id: the chain of records the event belongs to. */
+export function eventChain(id: string): string {
+  return id.slice(0, id.lastIndexOf("."));
+}
+
+/** The epoch part of an event id (scopes may contain dots; the epoch and seq never do). */
+export function eventEpoch(id: string): number {
+  const chain = eventChain(id);
+  return Number(chain.slice(chain.lastIndexOf(".") + 1));
+}
+
 function eventType(prev: MismatchRecord | undefined, view: ScopeView): MismatchEventType | undefined {
   const was = prev !== undefined && prev.state !== MismatchState.Consistent;
   const is = view.state !== MismatchState.Consistent;

@@ -3,6 +3,7 @@ import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPol
 import type { Logger } from "pino";
 import { mismatchSubject } from "../core/event-subject.js";
 import type { MismatchEvent } from "../core/mismatch-event.js";
+import { eventChain } from "../core/mismatch-transition.js";
 import { createReplicated } from "./replicated-create.js";
 
 export interface EventStreamOptions {
@@ -140,6 +141,10 @@ export class EventStream {
       } catch (err) {
         last = err;
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        // An offer whose acknowledgement was lost may have been stored: offering it again to a new
+        // leader that has not applied it yet would store it twice.
+        const stored = await this.lastOn(this.subjectOf(event)).catch(() => undefined);
+        if (stored?.scope === event.scope && eventChain(stored.id) === eventChain(event.id) && stored.seq >= event.seq) return { duplicate: true };
       }
     }
     throw new Error(`event ${event.id} not stored in ${this.opts.name}: ${(last as Error).message}`, { cause: last });

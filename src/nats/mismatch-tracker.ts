@@ -1,13 +1,13 @@
 import { nuid, type QueuedIterator } from "@nats-io/nats-core";
-import type { KV, KvWatchEntry } from "@nats-io/kv";
+import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
 import { buildMismatchEvent, type MismatchEvent } from "../core/mismatch-event.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
-import { decodeMismatchRecord, encodeMismatchRecord, type MismatchRecord } from "../core/mismatch-record.js";
+import { decodeMismatchRecord, encodeMismatchRecord, recordFromEvent, SYSTEM_SCOPE, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
-import { nextTransition } from "../core/mismatch-transition.js";
+import { eventChain, nextTransition } from "../core/mismatch-transition.js";
 import { analyzeScope, analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
 import { decodeKeyToken, encodeKeyToken } from "../core/server-key.js";
 import type { EventStream } from "./event-stream.js";
@@ -46,6 +46,8 @@ export interface TrackerStats {
   handovers: number;
   conflicts: number;
   deferred: number;
+  /** Record writes that landed after a newer one and took a scope back; repaired. */
+  lateWrites: number;
   watchRestarts: number;
 }
 
@@ -53,6 +55,8 @@ interface Held {
   /** Undefined when the stored value does not decode: the next transition overwrites it. */
   record: MismatchRecord | undefined;
   revision: number;
+  /** The stored record is older than this one (a late write): write this one back. */
+  repair?: boolean;
 }
 
 /** The newest event of a scope known to be in the stream. */
@@ -61,8 +65,6 @@ interface Delivered {
   readonly seq: number;
 }
 
-/** `scope.epoch` of an event id `scope.epoch.seq`: events of one chain of records. */
-const chainOf = (id: string) => id.slice(0, id.lastIndexOf("."));
 
 /**
  * Turns the fleet's state into mismatch transitions and delivers each event exactly once, with
@@ -74,10 +76,14 @@ const chainOf = (id: string) => id.slice(0, id.lastIndexOf("."));
  * 3. every instance follows the records (KV watch); one whose event is not in the stream after
  *    `handoverMs` is delivered by whoever notices, after checking the stream for it;
  * 4. a scope's next transition is written only once its previous event is in the stream, so each
- *    scope's events are stored in order, with no gap.
+ *    scope's events are stored in order, with no gap;
+ * 5. records of a scope are ordered by their sequence, not by KV revision: a compare-and-set that
+ *    the server stores late (seen while stream leaders move) cannot take a scope back, because
+ *    every instance keeps the record with the higher sequence and writes it back, and a record
+ *    behind the stream's newest event of its scope is rebuilt from that event.
  */
 export class MismatchTracker {
-  readonly stats: TrackerStats = { evaluations: 0, published: {}, duplicates: 0, handovers: 0, conflicts: 0, deferred: 0, watchRestarts: 0 };
+  readonly stats: TrackerStats = { evaluations: 0, published: {}, duplicates: 0, handovers: 0, conflicts: 0, deferred: 0, lateWrites: 0, watchRestarts: 0 };
   readonly #held = new Map<string, Held>();
   readonly #delivered = new Map<string, Delivered>();
   /** Scopes whose record's event must be checked, and from when (monotonic ms). */
@@ -111,8 +117,9 @@ export class MismatchTracker {
   async start(): Promise<void> {
     const from = (await this.kv.status()).streamInfo.state.last_seq + 1;
     await scanLatest(this.nc, this.opts.bucket, KEY_PREFIX, (key, revision, data) => this.#hold(key, revision, data));
-    // A record found at start may be one whose writer died before delivering it.
-    for (const [scope, held] of this.#held) if (held.record?.event) this.#handover.set(scope, 0);
+    // A record found at start may be one whose writer died before delivering it, or one that a late
+    // write took back behind the event stream: each is checked against the stream once.
+    for (const scope of this.#held.keys()) this.#handover.set(scope, 0);
     this.#following = this.#follow(from);
     this.#warm = setTimeout(() => {
       this.#ready = true;
@@ -123,24 +130,54 @@ export class MismatchTracker {
     this.requestEvaluation();
   }
 
-  /** Takes a record read from KV (scan or watch) unless this instance already holds a newer one. */
-  #hold(key: string, revision: number, data: Uint8Array | undefined): void {
+  /**
+   * Takes a record read from KV (scan or watch) unless this instance already holds a newer one.
+   * `current` says the revision is the key's latest for sure (read back after a failed
+   * compare-and-set), even if lower than the one held: a stream can lose its newest messages.
+   */
+  #hold(key: string, revision: number, data: Uint8Array | undefined, current = false): void {
     const scope = decodeKeyToken(key.slice(KEY_PREFIX.length));
     if (scope === undefined) return;
     const held = this.#held.get(scope);
-    if (held && held.revision >= revision) return;
+    if (held && held.revision >= revision && !current) return;
     this.#revision++;
     if (data === undefined) {
-      this.#held.delete(scope);
+      // Deleted or purged: the chain held here goes on after the marker.
+      if (held) this.#held.set(scope, { ...held, revision });
       return;
     }
     const record = decodeMismatchRecord(data);
     if (!record) this.opts.log.warn({ key, revision }, "a mismatch record does not decode; the next transition overwrites it");
+    if (record && held?.record && record.seq < held.record.seq) {
+      // A compare-and-set that the server let through late (while a stream leader moved) took the
+      // scope back to an older record: the newer one stands, and is written back.
+      this.#lateWrite(scope, held.record, revision);
+      return;
+    }
     this.#held.set(scope, { record, revision });
     if (record?.event && !this.#isDelivered(record.event)) {
       this.#handover.set(scope, performance.now() + this.opts.handoverMs);
       setTimeout(() => this.requestEvaluation(), this.opts.handoverMs + 10).unref();
     }
+  }
+
+  /**
+   * Takes what a read after a failed compare-and-set found as the key's current state. A key that
+   * is gone (purged, or lost) keeps the chain held here: the next write continues it at revision 0
+   * or after the delete marker.
+   */
+  #refreshed(key: string, stored: KvEntry | null): void {
+    if (stored?.operation === "PUT") return this.#hold(key, stored.revision, stored.value, true);
+    const scope = decodeKeyToken(key.slice(KEY_PREFIX.length));
+    const held = scope === undefined ? undefined : this.#held.get(scope);
+    if (held) this.#held.set(scope!, { ...held, revision: stored?.revision ?? 0 });
+  }
+
+  #lateWrite(scope: string, newer: MismatchRecord, revision: number): void {
+    this.stats.lateWrites++;
+    this.opts.log.warn({ scope, seq: newer.seq }, "a late write took a mismatch record back; writing the newer one back");
+    this.#held.set(scope, { record: newer, revision, repair: true });
+    queueMicrotask(() => this.requestEvaluation());
   }
 
   /** Follows every instance's record writes; an ordered consumer that dies is started again where it stopped. */
@@ -184,6 +221,7 @@ export class MismatchTracker {
       do {
         this.#again = false;
         try {
+          await this.#repair();
           await this.#handOver();
           if (this.#ready) await this.evaluate();
         } catch (err) {
@@ -209,22 +247,60 @@ export class MismatchTracker {
     }
   }
 
-  /** Delivers the events of records whose writers had their chance and may have died. */
+  /** Writes back the records that late writes took back (compare-and-set on the late write's revision). */
+  async #repair(): Promise<void> {
+    for (const [scope, held] of this.#held) {
+      if (!held.repair || !held.record) continue;
+      const record = { ...held.record, writer: `${this.#instance}.${++this.#writes}` };
+      const key = KEY_PREFIX + encodeKeyToken(scope);
+      const revision = await this.kv.update(key, encodeMismatchRecord(record), held.revision).catch(() => undefined);
+      if (revision !== undefined) {
+        if (this.#held.get(scope) === held) this.#held.set(scope, { record, revision });
+      } else {
+        // A conflict: learn the key's revision (the newer record is kept) and try again next pass.
+        const stored = await this.kv.get(key).catch(() => undefined);
+        if (stored !== undefined) this.#refreshed(key, stored);
+      }
+    }
+  }
+
+  /** Reconciles the records whose writers had their chance (and may have died) with the stream. */
   async #handOver(): Promise<void> {
     const now = performance.now();
     for (const [scope, due] of this.#handover) {
       if (due > now) continue;
       this.#handover.delete(scope);
-      const event = this.#held.get(scope)?.record?.event;
-      if (event && !this.#isDelivered(event) && (await this.#deliver(event, true))) this.stats.handovers++;
+      await this.#reconcile(scope);
+    }
+  }
+
+  /**
+   * Brings a scope's record and the event stream together: the record's event is delivered unless
+   * the stream has it, and a record behind the newest event of its scope (a late write took it
+   * back) is rebuilt from that event.
+   */
+  async #reconcile(scope: string): Promise<void> {
+    const held = this.#held.get(scope);
+    const record = held?.record;
+    if (!held || !record || (record.event && this.#isDelivered(record.event))) return;
+    const last = await this.events.lastOn(this.events.subjectOf({ cluster: scope === SYSTEM_SCOPE ? null : scope.slice(CLUSTER_PREFIX.length) }));
+    if (last?.scope === scope) {
+      this.#markDelivered(last);
+      if (last.seq > record.seq) return this.#lateWrite(scope, recordFromEvent(last), held.revision);
+    }
+    const event = record.event;
+    if (event && !this.#isDelivered(event) && (await this.#deliver(event))) {
+      this.stats.handovers++;
+      this.opts.log.warn({ event: { id: event.id, type: event.type }, writer: record.writer }, "delivered an event whose writer did not (it may have died between its write and its publish)");
     }
   }
 
   async #settle(a: ScopeAnalysis, now: number, attempt = 1): Promise<void> {
-    const held = this.#held.get(a.scope);
     // The previous event goes first, so that the stream holds each scope's events in order.
-    const pending = held?.record?.event;
-    if (pending && !this.#isDelivered(pending)) await this.#deliver(pending, true);
+    const pending = this.#held.get(a.scope)?.record?.event;
+    if (pending && !this.#isDelivered(pending)) await this.#reconcile(a.scope);
+    const held = this.#held.get(a.scope);
+    if (held?.repair) return;
     const t = nextTransition(held?.record, scopeView(a), now, this.#deliveredSeq(held?.record));
     if (!t) return;
     if (held?.record && !this.#knowsAsMuch(held.record, now)) {
@@ -254,8 +330,7 @@ export class MismatchTracker {
       } else {
         this.stats.conflicts++;
         // Another instance wrote first, or the key is gone (purged by an operator): decide again.
-        this.#hold(key, stored?.revision ?? 0, stored?.operation === "PUT" ? stored.value : undefined);
-        if (stored === null || stored.operation !== "PUT") this.#held.delete(a.scope);
+        this.#refreshed(key, stored);
         if (attempt < 3) return this.#settle(a, now, attempt + 1);
         throw err;
       }
@@ -264,14 +339,17 @@ export class MismatchTracker {
     if (!current || current.revision < revision) {
       this.#held.set(a.scope, { record, revision });
       this.#revision++;
+    } else if ((current.record?.seq ?? -1) < record.seq) {
+      // The watch already brought a later revision that is older by sequence: a late write.
+      this.#lateWrite(a.scope, record, current.revision);
     }
     this.opts.afterRecordWrite?.(record);
-    if (record.event) await this.#deliver(record.event, false);
+    if (record.event) await this.#deliver(record.event);
   }
 
   #isDelivered(event: MismatchEvent): boolean {
     const d = this.#delivered.get(event.scope);
-    return d !== undefined && d.chain === chainOf(event.id) && d.seq >= event.seq;
+    return d !== undefined && d.chain === eventChain(event.id) && d.seq >= event.seq;
   }
 
   /** The highest sequence of the record's chain known to be in the stream. */
@@ -281,23 +359,11 @@ export class MismatchTracker {
   }
 
   #markDelivered(event: MismatchEvent): void {
-    if (!this.#isDelivered(event)) this.#delivered.set(event.scope, { chain: chainOf(event.id), seq: event.seq });
+    if (!this.#isDelivered(event)) this.#delivered.set(event.scope, { chain: eventChain(event.id), seq: event.seq });
   }
 
-  /**
-   * Puts the event into the stream unless it is there already. `check` looks at the newest event
-   * stored on its subject first: needed for events found in KV (their first offer may be older than
-   * the stream's duplicate window), not for one this instance wrote a moment ago.
-   * Returns whether this call stored it.
-   */
-  async #deliver(event: MismatchEvent, check: boolean): Promise<boolean> {
-    if (check) {
-      const last = await this.events.lastOn(this.events.subjectOf(event));
-      if (last && last.scope === event.scope && chainOf(last.id) === chainOf(event.id) && last.seq >= event.seq) {
-        this.#markDelivered(last);
-        return false;
-      }
-    }
+  /** Offers the event to the stream; returns whether this offer stored it (not a duplicate). */
+  async #deliver(event: MismatchEvent): Promise<boolean> {
     const { duplicate } = await this.events.offer(event);
     this.#markDelivered(event);
     if (duplicate) {
