@@ -12,6 +12,8 @@ import { Collector } from "./nats/collector.js";
 import { connectTo } from "./nats/connect.js";
 import { startReportService } from "./nats/report-service.js";
 import { parseReportRequest, RequestError } from "./nats/report-request.js";
+import { parseEventsRequest } from "./nats/events-request.js";
+import type { HistoryQuery } from "./nats/event-stream.js";
 import { MismatchTracker } from "./nats/mismatch-tracker.js";
 import { openBucket, ServerStore } from "./nats/server-store.js";
 import type { KV } from "@nats-io/kv";
@@ -124,6 +126,7 @@ export class VersionMonitor {
     this.#service = await startReportService(this.app, {
       log: this.log.child({ component: "service" }),
       report: (body) => this.encodedReport(parseReportRequest(body)),
+      events: (body) => this.encodedEvents(parseEventsRequest(body)),
       stats: () => this.stats(),
       ...(this.floor ? { floor: this.floor } : {}),
     });
@@ -213,6 +216,16 @@ export class VersionMonitor {
         maxOutliers: Math.max(1, Math.floor(limits.maxOutliers / 2)),
         maxNames: Math.max(1, Math.floor(limits.maxNames / 2)),
       };
+    }
+  }
+
+  /** A page of event history, never larger than max_payload: the page shrinks until it fits. */
+  async encodedEvents(query: HistoryQuery): Promise<Uint8Array> {
+    const max = this.app.info?.max_payload ?? 1024 * 1024;
+    for (let limit = query.limit; ; limit = Math.floor(limit / 2)) {
+      const bytes = new TextEncoder().encode(JSON.stringify(await this.events.history({ ...query, limit })));
+      if (bytes.length <= max) return bytes;
+      if (limit <= 1) throw new RequestError(`one event does not fit the connection's max_payload of ${max} bytes`, 413);
     }
   }
 

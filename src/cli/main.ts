@@ -31,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(flags);
       case "report":
         return await report(flags, print);
+      case "events":
+        return await (await import("./events.js")).events(flags, print);
       default:
         return await demo(flags, print);
     }

@@ -42,6 +42,16 @@ export const commandOptions: Record<string, Options> = {
     "page-size": { type: "string" },
     timeout: { type: "string" },
   },
+  events: {
+    ...connection(""),
+    json: { type: "boolean" },
+    scope: { type: "string" },
+    cluster: { type: "string" },
+    type: { type: "string" },
+    limit: { type: "string" },
+    page: { type: "string" },
+    timeout: { type: "string" },
+  },
   demo: {
     "log-level": { type: "string" },
   },
@@ -50,7 +60,7 @@ export const commandOptions: Record<string, Options> = {
 /** Parses a command's flags strictly; a bad flag is a ConfigError with one clear line. */
 export function parseCommandFlags(command: string, args: string[]): Flags {
   const options = commandOptions[command];
-  if (!options) throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report or demo`);
+  if (!options) throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, events or demo`);
   try {
     const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new ConfigError(`${command}: unexpected argument ${JSON.stringify(positionals[0])}`);

@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { ConfigError } from "../config/config-error.js";
 import { resolveConnection, type Flags } from "../config/connection-config.js";
@@ -13,7 +13,7 @@ export class CommandError extends Error {
   override name = "CommandError";
 }
 
-function positiveInt(v: string | boolean | undefined, flag: string): number | undefined {
+export function positiveInt(v: string | boolean | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== "string" || !Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: must be a positive integer`);
@@ -39,11 +39,13 @@ function isUnanswered(err: unknown): boolean {
   return false;
 }
 
-/** Asks a running service for the report; prints a table, or the raw JSON with --json. */
-export async function report(flags: Flags, print: (text: string) => void): Promise<number> {
+/**
+ * Sends one request to a running service and returns the answer; a micro error, no responder or
+ * a connection failure is a CommandError with one line.
+ */
+export async function askService(flags: Flags, subject: string, body: string): Promise<Msg> {
   const conn = resolveConnection("", flags, process.env);
   const timeout = typeof flags["timeout"] === "string" ? parseDuration(flags["timeout"], "--timeout") : 5000;
-  const body = reportRequestBody(flags);
   let nc: NatsConnection;
   try {
     nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: 0, waitOnFirstConnect: false, timeout });
@@ -51,21 +53,23 @@ export async function report(flags: Flags, print: (text: string) => void): Promi
     throw new CommandError(`cannot connect to ${conn.servers.join(",")}: ${(err as Error).message}`);
   }
   try {
-    const msg = await nc.request(REPORT_SUBJECT, body, { timeout }).catch((err: unknown) => {
+    const msg = await nc.request(subject, body, { timeout }).catch((err: unknown) => {
       if (isUnanswered(err)) {
-        throw new CommandError(`no version-monitor service answered on ${REPORT_SUBJECT} at ${conn.servers.join(",")} (is "nats-version-monitor serve" running?)`);
+        throw new CommandError(`no version-monitor service answered on ${subject} at ${conn.servers.join(",")} (is "nats-version-monitor serve" running?)`);
       }
       throw new CommandError(`request failed: ${(err as Error).message}`);
     });
     const error = msg.headers?.get("Nats-Service-Error");
     if (error) throw new CommandError(`service error ${msg.headers?.get("Nats-Service-Error-Code")}: ${error}`);
-    if (flags["json"]) {
-      print(msg.string());
-    } else {
-      print(renderReportTable(msg.json<VersionReport>()));
-    }
-    return 0;
+    return msg;
   } finally {
     await nc.close();
   }
+}
+
+/** Asks a running service for the report; prints a table, or the raw JSON with --json. */
+export async function report(flags: Flags, print: (text: string) => void): Promise<number> {
+  const msg = await askService(flags, REPORT_SUBJECT, reportRequestBody(flags));
+  print(flags["json"] ? msg.string() : renderReportTable(msg.json<VersionReport>()));
+  return 0;
 }

@@ -3,9 +3,13 @@ export const usage = `nats-version-monitor: reports nats-server version mismatch
 Usage:
   nats-version-monitor serve  [connection flags] [--sys-* flags] [--bucket NAME] [--replicas auto|N]
                               [--poll-interval 30s] [--offline-after 2m] [--forget-after 7d] [--max-mismatch 24h]
-                              [--activity-window 1h] [--evaluate-interval 5s] [--log-level info]
+                              [--activity-window 1h] [--evaluate-interval 5s] [--events-stream NAME]
+                              [--events-max-age 90d] [--events-max-msgs N] [--events-duplicate-window 1h]
+                              [--handover-after 2s] [--log-level info]
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
                               [--page-size N] [--json] [--timeout 5s]
+  nats-version-monitor events [connection flags] [--scope system|cluster:NAME] [--cluster NAME]
+                              [--type detected|changed|stalled|stale|resolved] [--limit 50] [--page N] [--json]
   nats-version-monitor demo   starts a local mixed-version cluster and the service, prints the report
 
 Connection flags (application account; environment in parentheses):

@@ -16,14 +16,14 @@ export const MAX_REQUEST_BYTES = 4096;
 export const MAX_PAGE_SIZE = 1000;
 const fields = ["cluster", "server", "page", "page_size"] as const;
 
-function name(v: unknown, k: string): string {
+export function name(v: unknown, k: string): string {
   if (typeof v !== "string" || v.length === 0 || v.length > 256) {
     throw new RequestError(`"${k}" must be a non-empty string of at most 256 characters`);
   }
   return v;
 }
 
-function positive(v: unknown, k: string, max: number): number {
+export function positive(v: unknown, k: string, max: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
     throw new RequestError(`"${k}" must be an integer from 1 to ${max}`);
   }
@@ -31,10 +31,10 @@ function positive(v: unknown, k: string, max: number): number {
 }
 
 /**
- * Parses a `versions.report` request body. Empty (or whitespace) means no filter: that is how
- * `nats req versions.report ''` calls it. Anything present must be a JSON object with known fields.
+ * A request body: empty (or whitespace) means no filter, as `nats req versions.report ''` sends it.
+ * Anything present must be a JSON object with only the given fields.
  */
-export function parseReportRequest(data: Uint8Array): ReportQuery {
+export function requestObject(data: Uint8Array, fields: readonly string[]): Record<string, unknown> {
   if (data.length > MAX_REQUEST_BYTES) throw new RequestError(`request body of ${data.length} bytes is larger than ${MAX_REQUEST_BYTES}`, 413);
   const body = new TextDecoder().decode(data).trim();
   if (body === "") return {};
@@ -48,10 +48,16 @@ export function parseReportRequest(data: Uint8Array): ReportQuery {
     throw new RequestError("request body must be a JSON object");
   }
   const o = parsed as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => !(fields as readonly string[]).includes(k));
+  const unknown = Object.keys(o).filter((k) => !fields.includes(k));
   if (unknown.length > 0) {
     throw new RequestError(`unknown field ${JSON.stringify(unknown[0]!.slice(0, 40))}: allowed are ${fields.join(", ")}`);
   }
+  return o;
+}
+
+/** Parses a `versions.report` request body. */
+export function parseReportRequest(data: Uint8Array): ReportQuery {
+  const o = requestObject(data, fields);
   return {
     ...(o["cluster"] !== undefined ? { cluster: name(o["cluster"], "cluster") } : {}),
     ...(o["server"] !== undefined ? { server: name(o["server"], "server") } : {}),

@@ -6,11 +6,14 @@ import { RequestError } from "./report-request.js";
 
 export const SERVICE_NAME = "version-monitor";
 export const REPORT_SUBJECT = "versions.report";
+export const EVENTS_SUBJECT = "versions.events";
 
 export interface ReportServiceOptions {
   readonly log: Logger;
   /** Answers one request body with the encoded reply; throws RequestError for bad requests. */
   readonly report: (body: Uint8Array) => Uint8Array;
+  /** Answers a `versions.events` body with the encoded page of history; throws RequestError for bad requests. */
+  readonly events: (body: Uint8Array) => Promise<Uint8Array>;
   /** Extra figures for `nats micro stats` (ingest counters, KV writes). */
   readonly stats: () => Record<string, unknown>;
   /**
@@ -42,7 +45,16 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
       request: 'empty, or JSON {"cluster"?: string, "server"?: string, "page"?: int, "page_size"?: int}',
       response: "application/json",
     },
-    handler: (err, msg) => answer(err, msg, opts),
+    handler: (err, msg) => void answer(err, msg, "report", opts.report, opts.log),
+  });
+  service.addEndpoint("events", {
+    subject: EVENTS_SUBJECT,
+    metadata: {
+      description: "Mismatch event history from the event stream, newest first",
+      request: 'empty, or JSON {"scope"?: "system"|"cluster:<name>", "cluster"?: string, "type"?: string, "limit"?: int, "page"?: int}',
+      response: "application/json",
+    },
+    handler: (err, msg) => void answer(err, msg, "events", opts.events, opts.log),
   });
   const floor = opts.floor;
   if (floor) {
@@ -51,19 +63,19 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
   return service;
 }
 
-function answer(err: Error | null, msg: ServiceMsg, opts: ReportServiceOptions): void {
+async function answer(err: Error | null, msg: ServiceMsg, what: string, reply: (body: Uint8Array) => Uint8Array | Promise<Uint8Array>, log: Logger): Promise<void> {
   if (err) {
-    opts.log.error({ err: err.message }, "report endpoint stopped");
+    log.error({ err: err.message }, `${what} endpoint stopped`);
     return;
   }
   try {
-    msg.respond(opts.report(msg.data));
+    msg.respond(await reply(msg.data));
   } catch (e) {
     if (e instanceof RequestError) {
       msg.respondError(e.code, e.message);
     } else {
-      opts.log.error({ err: e }, "report failed");
-      msg.respondError(500, "internal error while building the report");
+      log.error({ err: e }, `${what} failed`);
+      msg.respondError(500, `internal error while answering ${what}`);
     }
   }
 }

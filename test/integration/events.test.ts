@@ -4,6 +4,8 @@ import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
 import { EventLog } from "../helpers/events.js";
+import { runCli } from "../helpers/cli.js";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 
 // A real rolling upgrade of a three-server cluster, watched by two instances of the service at once.
 // The cluster starts on the middle version: nats-server sends LAMEDUCK events from 2.9.22 on.
@@ -95,4 +97,55 @@ test.serial("a downgrade is reported as a rollback", async (t) => {
   t.regex(r.outliers[0]?.cause_detail ?? "", new RegExp(`rolled back from ${newest.version.replace(/\./g, "\\.")} to ${middle.version.replace(/\./g, "\\.")}`));
   const history = ctx.monitors[0]!.fleet.get("roll-2")!.history.map((h) => h.kind);
   t.deepEqual(history, ["first-seen", "upgrade", "downgrade"]);
+});
+
+test.serial("history: versions.events answers newest first, by scope, cluster and type, a page at a time; the CLI prints a timeline", async (t) => {
+  const all = ctx.events.all.map((e) => e.event);
+  t.true(all.length >= 4);
+  const ask = async (body: unknown) => {
+    const m = await ctx.client.request("versions.events", body === undefined ? "" : JSON.stringify(body), { timeout: 5000 });
+    t.falsy(m.headers?.get("Nats-Service-Error"), m.headers?.get("Nats-Service-Error") ?? "");
+    return m.json<{ stream: string; events: { stream_seq: number; event: { id: string; scope: string; type: string } }[]; matched: number; more: boolean }>();
+  };
+  const everything = await ask(undefined);
+  t.is(everything.stream, "version-monitor-events");
+  t.deepEqual(everything.events.map((e) => e.event.id), all.map((e) => e.id).reverse(), "every event the subscriber saw, newest first");
+  const seqs = everything.events.map((e) => e.stream_seq);
+  t.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+
+  const cluster = await ask({ cluster: "roll", limit: 2 });
+  const ofCluster = all.filter((e) => e.scope === "cluster:roll").map((e) => e.id).reverse();
+  t.deepEqual(cluster.events.map((e) => e.event.id), ofCluster.slice(0, 2));
+  t.is(cluster.matched, ofCluster.length);
+  t.is(cluster.more, ofCluster.length > 2);
+  const page2 = await ask({ scope: "cluster:roll", limit: 2, page: 2 });
+  t.deepEqual(page2.events.map((e) => e.event.id), ofCluster.slice(2, 4));
+  const resolved = await ask({ scope: "system", type: "resolved" });
+  t.deepEqual(resolved.events.map((e) => e.event.id), all.filter((e) => e.scope === "system" && e.type === "resolved").map((e) => e.id).reverse());
+
+  for (const bad of ['{"scope":"nowhere"}', '{"type":"exploded"}', '{"limit":0}', '{"limit":1001}', '{"colour":1}', "[]"]) {
+    const m = await ctx.client.request("versions.events", bad, { timeout: 5000 });
+    t.is(m.headers?.get("Nats-Service-Error-Code"), "400", bad);
+  }
+
+  const flags = ["--server", ctx.cluster.urls[0]!, "--user", users.app.user, "--password", users.app.pass];
+  const out = await runCli(["events", "--cluster", "roll", ...flags]);
+  t.is(out.code, 0, out.stderr);
+  const lines = out.stdout.split("\n").filter((l) => /^\S+Z  cluster:roll  #\d+ /.test(l));
+  t.is(lines.length, ofCluster.length);
+  t.regex(lines.at(-1)!, /#\d+ detected  consistent -> rolling-upgrade/, "oldest first, the newest last");
+  t.regex(out.stdout, new RegExp(`${ofCluster.length} of ${ofCluster.length} event\\(s\\) in version-monitor-events`));
+  const bad = await runCli(["events", "--type", "exploded", ...flags]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /^nats-version-monitor: service error 400: "type" must be one of/);
+});
+
+test.serial("least privilege: the plain app user reads the history with its own consumer, and cannot write to the event stream", async (t) => {
+  const js = jetstream(ctx.client);
+  const c = await js.consumers.get("version-monitor-events", { deliver_policy: DeliverPolicy.All });
+  const first = await c.next({ expires: 2000 });
+  t.truthy(first?.json<{ id: string }>().id);
+  await t.throwsAsync(js.publish("version-monitor-events.mismatch", "{}", { timeout: 2000 }));
+  const jsm = await jetstreamManager(ctx.client);
+  await t.throwsAsync(jsm.streams.purge("version-monitor-events"));
 });
