@@ -1,6 +1,3 @@
-/** Public subjects of the events: the system's on versions.mismatch, a cluster's on versions.mismatch.<cluster>. */
-export const MISMATCH_SUBJECT = "versions.mismatch";
-
 /** A cluster name as one subject token: characters a subject cannot carry become `_`. */
 export function subjectToken(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "_") || "_";

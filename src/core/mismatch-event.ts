@@ -1,3 +1,4 @@
+import { isJsonObject } from "./is-json-object.js";
 import { isoTime as iso } from "./iso-time.js";
 import type { MismatchRecord } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
@@ -34,6 +35,21 @@ export interface MismatchEvent {
   readonly outliers_omitted: number;
   readonly reasons: readonly string[];
   readonly action: string;
+}
+
+/** The fields delivery and history rely on (stored events are our own; the rest passes through). */
+export function isMismatchEvent(v: unknown): v is MismatchEvent {
+  return isJsonObject(v) && typeof v["id"] === "string" && typeof v["type"] === "string" && typeof v["scope"] === "string" && typeof v["seq"] === "number" && Number.isFinite(v["seq"]);
+}
+
+/** An event read back from the event stream; undefined when it is not one. */
+export function decodeMismatchEvent(data: Uint8Array): MismatchEvent | undefined {
+  try {
+    const v: unknown = JSON.parse(new TextDecoder().decode(data));
+    return isMismatchEvent(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Events name outliers in full up to this many, to stay far below any max_payload. */

@@ -1,4 +1,5 @@
-import type { MismatchEvent } from "./mismatch-event.js";
+import { isJsonObject } from "./is-json-object.js";
+import { isMismatchEvent, type MismatchEvent } from "./mismatch-event.js";
 import { MismatchState } from "./mismatch-state.js";
 import { eventEpoch } from "./mismatch-transition.js";
 
@@ -30,7 +31,10 @@ export interface MismatchRecord {
 }
 
 export const SYSTEM_SCOPE = "system";
-export const clusterScope = (cluster: string) => `cluster:${cluster}`;
+const CLUSTER_PREFIX = "cluster:";
+export const clusterScope = (cluster: string) => `${CLUSTER_PREFIX}${cluster}`;
+/** The cluster a scope is about; undefined for the system scope (or anything that is not a cluster's). */
+export const clusterOfScope = (scope: string): string | undefined => (scope.startsWith(CLUSTER_PREFIX) ? scope.slice(CLUSTER_PREFIX.length) : undefined);
 
 export const MISMATCH_RECORD_SCHEMA = 2;
 
@@ -40,13 +44,6 @@ export function encodeMismatchRecord(r: MismatchRecord): string {
 
 const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
 const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** The fields the outbox relies on; the rest of an event is passed through as stored. */
-function isEvent(v: unknown): v is MismatchEvent {
-  return isObject(v) && typeof v["id"] === "string" && typeof v["type"] === "string" && typeof v["scope"] === "string" && num(v["seq"]);
-}
-
 /**
  * Reads a stored record back; undefined when it does not decode (it is then rewritten). Records of
  * schema 1 (before the outbox) carry no event and start their epoch at their last update.
@@ -59,7 +56,7 @@ export function decodeMismatchRecord(bytes: Uint8Array): MismatchRecord | undefi
     return undefined;
   }
   if (
-    !isObject(o) ||
+    !isJsonObject(o) ||
     (o["schema"] !== MISMATCH_RECORD_SCHEMA && o["schema"] !== 1) ||
     typeof o["scope"] !== "string" ||
     !Object.values(MismatchState).includes(o["state"] as MismatchState) ||
@@ -74,7 +71,7 @@ export function decodeMismatchRecord(bytes: Uint8Array): MismatchRecord | undefi
     const { schema: _s, eventId: _e, ...record } = o;
     return { ...record, epoch: o["updatedAt"] } as unknown as MismatchRecord;
   }
-  if (!num(o["epoch"]) || !(o["writer"] === undefined || typeof o["writer"] === "string") || !(o["event"] === undefined || isEvent(o["event"]))) {
+  if (!num(o["epoch"]) || !(o["writer"] === undefined || typeof o["writer"] === "string") || !(o["event"] === undefined || isMismatchEvent(o["event"]))) {
     return undefined;
   }
   const { schema: _schema, ...record } = o;

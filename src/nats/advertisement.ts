@@ -1,5 +1,6 @@
 import { ObservationKind, type ServerObservation } from "../core/observation.js";
 import { parseVersion } from "../core/version.js";
+import { isJsonObject } from "../core/is-json-object.js";
 
 /**
  * Validation of what arrives on the $SYS subjects the collector reads. Any client of the system
@@ -34,7 +35,6 @@ const MAX_FIELD = 256;
 type Json = Record<string, unknown>;
 const decoder = new TextDecoder();
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function text(o: Json, k: string, required: boolean): string {
   const v = o[k];
@@ -65,7 +65,7 @@ function parseJson(data: Uint8Array): Json {
   } catch {
     throw new AdvertisementError(RejectReason.NotJson, "payload is not JSON");
   }
-  if (!isObject(parsed)) throw new AdvertisementError(RejectReason.NotObject, "payload is not a JSON object");
+  if (!isJsonObject(parsed)) throw new AdvertisementError(RejectReason.NotObject, "payload is not a JSON object");
   return parsed;
 }
 
@@ -77,7 +77,7 @@ interface Extra {
 
 /** The ServerInfo block nats-server puts in every $SYS message (`server` in STATSZ/VARZ). */
 function fromServerInfo(kind: ObservationKind, info: unknown, extra: Extra): ServerObservation {
-  if (!isObject(info)) throw new AdvertisementError(RejectReason.MissingServer, `no "server" object`);
+  if (!isJsonObject(info)) throw new AdvertisementError(RejectReason.MissingServer, `no "server" object`);
   const name = text(info, "name", true);
   const id = text(info, "id", true);
   if (id === "") throw new AdvertisementError(RejectReason.BadField, `"id" is empty`);
@@ -102,7 +102,7 @@ function fromServerInfo(kind: ObservationKind, info: unknown, extra: Extra): Ser
 /** `$SYS.SERVER.<id>.STATSZ` and answers to `$SYS.REQ.SERVER.PING`: `{server, statsz}`. */
 export function parseStatsz(data: Uint8Array): ServerObservation {
   const msg = parseJson(data);
-  const statsz = isObject(msg["statsz"]) ? msg["statsz"] : {};
+  const statsz = isJsonObject(msg["statsz"]) ? msg["statsz"] : {};
   return fromServerInfo(ObservationKind.Stats, msg["server"], { startedAt: startTime(statsz["start"]) });
 }
 
@@ -110,8 +110,8 @@ export function parseStatsz(data: Uint8Array): ServerObservation {
 export function parseVarz(data: Uint8Array): ServerObservation {
   const msg = parseJson(data);
   const varz = msg["data"];
-  if (!isObject(varz)) {
-    const why = isObject(msg["error"]) ? `error ${JSON.stringify(msg["error"]).slice(0, 80)}` : `no "data" object`;
+  if (!isJsonObject(varz)) {
+    const why = isJsonObject(msg["error"]) ? `error ${JSON.stringify(msg["error"]).slice(0, 80)}` : `no "data" object`;
     throw new AdvertisementError(RejectReason.BadField, why);
   }
   return fromServerInfo(ObservationKind.Varz, msg["server"], {
@@ -124,5 +124,5 @@ export function parseVarz(data: Uint8Array): ServerObservation {
 /** `$SYS.SERVER.<id>.LAMEDUCK` and `.SHUTDOWN`: a bare ServerInfo (tolerate `{server}` too). */
 export function parseLifecycle(kind: typeof ObservationKind.LameDuck | typeof ObservationKind.Shutdown, data: Uint8Array): ServerObservation {
   const msg = parseJson(data);
-  return fromServerInfo(kind, isObject(msg["server"]) ? msg["server"] : msg, {});
+  return fromServerInfo(kind, isJsonObject(msg["server"]) ? msg["server"] : msg, {});
 }

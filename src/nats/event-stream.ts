@@ -2,7 +2,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { mismatchSubject } from "../core/event-subject.js";
-import type { MismatchEvent } from "../core/mismatch-event.js";
+import { decodeMismatchEvent, type MismatchEvent } from "../core/mismatch-event.js";
+import { clusterOfScope } from "../core/mismatch-record.js";
 import { eventChain } from "../core/mismatch-transition.js";
 import { createReplicated } from "./replicated-create.js";
 
@@ -45,18 +46,6 @@ export interface HistoryPage {
   readonly more: boolean;
 }
 
-const isEvent = (v: unknown): v is MismatchEvent =>
-  typeof v === "object" && v !== null && typeof (v as MismatchEvent).id === "string" && typeof (v as MismatchEvent).scope === "string" && typeof (v as MismatchEvent).seq === "number";
-
-function decodeEvent(data: Uint8Array): MismatchEvent | undefined {
-  try {
-    const v: unknown = JSON.parse(new TextDecoder().decode(data));
-    return isEvent(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The event stream: every mismatch event is stored once (deduplicated on its id, the
  * `Nats-Msg-Id`), kept as history, and republished by the server onto the public subjects, so a
@@ -71,10 +60,6 @@ export class EventStream {
     nc: NatsConnection,
   ) {
     this.#js = jetstream(nc);
-  }
-
-  get name(): string {
-    return this.opts.name;
   }
 
   /** Opens the stream, creating it when missing; an existing stream must republish as this one does. */
@@ -124,7 +109,7 @@ export class EventStream {
    */
   async lastOn(subject: string): Promise<MismatchEvent | undefined> {
     const m = await this.jsm.streams.getMessage(this.opts.name, { last_by_subj: subject });
-    return m ? decodeEvent(m.data) : undefined;
+    return m ? decodeMismatchEvent(m.data) : undefined;
   }
 
   /**
@@ -154,7 +139,7 @@ export class EventStream {
   async history(q: HistoryQuery): Promise<HistoryPage> {
     const info = await this.jsm.streams.info(this.opts.name);
     const { first_seq: first, last_seq: lastSeq, messages } = info.state;
-    const cluster = q.cluster ?? (q.scope?.startsWith("cluster:") ? q.scope.slice("cluster:".length) : undefined);
+    const cluster = q.cluster ?? (q.scope === undefined ? undefined : clusterOfScope(q.scope));
     const filter =
       q.scope === "system" ? mismatchSubject(this.opts.name, {}) : cluster !== undefined ? mismatchSubject(this.opts.name, { cluster }) : `${this.opts.name}.>`;
     const wanted = q.limit * q.page;
@@ -176,7 +161,7 @@ export class EventStream {
         const iter = await consumer.consume();
         try {
           for await (const m of iter) {
-            const e = decodeEvent(m.data);
+            const e = decodeMismatchEvent(m.data);
             if (e && matches(e)) {
               matched++;
               kept.push({ stream_seq: m.seq, event: e });
@@ -188,7 +173,8 @@ export class EventStream {
           await iter.close();
         }
       }
-      if (unfiltered) matched = Math.max(matched, Math.min(messages, lastSeq - first + 1));
+      // Every stored message is an event: unfiltered, all of them match, also those not read.
+      if (unfiltered) matched = messages;
     }
     const newestFirst = kept.reverse();
     const events = newestFirst.slice(q.limit * (q.page - 1), q.limit * q.page);

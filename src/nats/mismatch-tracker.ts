@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
 import { buildMismatchEvent, type MismatchEvent } from "../core/mismatch-event.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
-import { decodeMismatchRecord, encodeMismatchRecord, recordFromEvent, SYSTEM_SCOPE, type MismatchRecord } from "../core/mismatch-record.js";
+import { decodeMismatchRecord, encodeMismatchRecord, clusterOfScope, recordFromEvent, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
 import { eventChain, nextTransition } from "../core/mismatch-transition.js";
 import { analyzeScope, analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
@@ -14,7 +14,6 @@ import type { EventStream } from "./event-stream.js";
 import { scanLatest } from "./kv-scan.js";
 
 const KEY_PREFIX = "mismatch.";
-const CLUSTER_PREFIX = "cluster:";
 const WATCH_RETRY_MS = 1000;
 
 export interface TrackerOptions {
@@ -242,8 +241,9 @@ export class MismatchTracker {
     // A cluster with a recorded mismatch and no members left (decommissioned, renamed) is resolved.
     const seen = new Set(scopes.map((a) => a.scope));
     for (const [scope, held] of this.#held) {
-      if (seen.has(scope) || !scope.startsWith(CLUSTER_PREFIX) || !held.record || held.record.state === MismatchState.Consistent) continue;
-      await this.#settle(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, scope.slice(CLUSTER_PREFIX.length)), now);
+      const cluster = clusterOfScope(scope);
+      if (seen.has(scope) || cluster === undefined || !held.record || held.record.state === MismatchState.Consistent) continue;
+      await this.#settle(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, cluster), now);
     }
   }
 
@@ -283,7 +283,7 @@ export class MismatchTracker {
     const held = this.#held.get(scope);
     const record = held?.record;
     if (!held || !record || (record.event && this.#isDelivered(record.event))) return;
-    const last = await this.events.lastOn(this.events.subjectOf({ cluster: scope === SYSTEM_SCOPE ? null : scope.slice(CLUSTER_PREFIX.length) }));
+    const last = await this.events.lastOn(this.events.subjectOf({ cluster: clusterOfScope(scope) ?? null }));
     if (last?.scope === scope) {
       this.#markDelivered(last);
       if (last.seq > record.seq) return this.#lateWrite(scope, recordFromEvent(last), held.revision);
