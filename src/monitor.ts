@@ -19,6 +19,7 @@ import { openBucket, ServerStore } from "./nats/server-store.js";
 import type { KV } from "@nats-io/kv";
 import type { MismatchRecord } from "./core/mismatch-record.js";
 import { EventStream } from "./nats/event-stream.js";
+import { RepublishGuard } from "./nats/republish-guard.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -36,6 +37,8 @@ const WARMUP_MS = 1500;
 /** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
 const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
+/** An event stored but not on its public subject this long after is one the stream did not republish. */
+const REPUBLISH_GRACE_MS = 2000;
 
 /**
  * The running service: two connections (system account for $SYS, application account for KV,
@@ -47,6 +50,7 @@ export class VersionMonitor {
   readonly store: ServerStore;
   readonly collector: Collector;
   readonly tracker: MismatchTracker;
+  readonly republish: RepublishGuard;
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   #service: Service | undefined;
@@ -81,6 +85,7 @@ export class VersionMonitor {
       now,
       log: log.child({ component: "tracker" }),
     });
+    this.republish = new RepublishGuard(app, kv, { stream: config.events.stream, graceMs: REPUBLISH_GRACE_MS, log: log.child({ component: "republish" }) });
     this.collector = new Collector(sys, {
       pollIntervalMs: config.pollIntervalMs,
       log: log.child({ component: "collector" }),
@@ -119,6 +124,7 @@ export class VersionMonitor {
       this.#persistedLastSeen.set(r.name, r.lastSeen);
     }
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
+    await this.republish.start();
     await this.tracker.start();
     await this.collector.start();
     this.#forgetTimer = setInterval(() => void this.forgetSilentServers(), FORGET_CHECK_MS);
@@ -235,6 +241,7 @@ export class VersionMonitor {
       ingest: this.collector.stats,
       kv: this.store.stats,
       mismatch: this.tracker.stats,
+      republish: this.republish.stats,
     };
   }
 
@@ -256,6 +263,7 @@ export class VersionMonitor {
       this.collector.stop();
       clearInterval(this.#forgetTimer);
       await this.tracker.stop();
+      await this.republish.stop();
       await this.store.close();
       await Promise.all([this.app, this.sys].map((nc) => this.#close(nc)));
       this.log.info("stopped");

@@ -50,7 +50,7 @@ const ctx = {} as {
 };
 const instances: Instance[] = [];
 const received: Received[] = [];
-const counts = { handovers: 0, testKills: 0, failpointKills: 0, otherExits: 0, kvStepdowns: 0, streamStepdowns: 0, realUpgrades: 0 };
+const counts = { fallbacks: 0, handovers: 0, testKills: 0, failpointKills: 0, otherExits: 0, kvStepdowns: 0, streamStepdowns: 0, realUpgrades: 0 };
 let ending = false;
 let chaos = false;
 let incarnations = 0;
@@ -77,7 +77,10 @@ function launch(i: number): void {
   inst.child = child;
   inst.killedByTest = false;
   child.stderr!.on("data", (d) => (inst.stderr = (inst.stderr + String(d)).slice(-4000)));
-  child.stdout!.on("data", (d) => (counts.handovers += String(d).split("whose writer did not").length - 1));
+  child.stdout!.on("data", (d) => {
+    counts.handovers += String(d).split("whose writer did not").length - 1;
+    counts.fallbacks += String(d).split("without republishing it").length - 1;
+  });
   // EXACTLY_ONCE_LOGS=dir keeps every incarnation's log, for reading a failure.
   const logs = process.env["EXACTLY_ONCE_LOGS"];
   if (logs) child.stdout!.pipe(createWriteStream(`${logs}/instance-${i}-${++incarnations}.log`));
@@ -342,7 +345,7 @@ soak("every transition reaches a plain subscriber and a durable consumer exactly
       `kills ${counts.testKills} random + ${counts.failpointKills} between KV write and publish; ` +
       `step-downs ${counts.kvStepdowns} bucket + ${counts.streamStepdowns} event stream; duplicates ${duplicates}, gaps ${gaps}; ` +
       `records behind the stream at the end ${kvBehind}; second copies in the stream (skipped by the durable reader) ${streamCopies}; ` +
-      `${counts.handovers} events handed over; surviving instances: ${sum("duplicates")} offers deduplicated, ${sum("conflicts")} conflicts, ${sum("deferred")} deferrals; ` +
+      `${counts.handovers} events handed over; ${counts.fallbacks} not republished by the stream and published by an instance; surviving instances: ${sum("duplicates")} offers deduplicated, ${sum("conflicts")} conflicts, ${sum("deferred")} deferrals; ` +
       `${Math.round((Date.now() - started) / 1000)} s; final ${quiet.length} chars of state`,
   );
 });
