@@ -125,6 +125,7 @@ export class EventStream {
         return { duplicate: ack.duplicate };
       } catch (err) {
         last = err;
+        this.opts.log.debug({ event: { id: event.id }, attempt, err: (err as Error).message }, "offer not acknowledged; checking the stream, then again");
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
         // An offer whose acknowledgement was lost may have been stored: offering it again to a new
         // leader that has not applied it yet would store it twice.

@@ -1,5 +1,6 @@
 import { nuid, type QueuedIterator } from "@nats-io/nats-core";
-import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
+import type { KV, KvWatchEntry } from "@nats-io/kv";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
@@ -58,6 +59,13 @@ interface Held {
   repair?: boolean;
 }
 
+/** A key's newest entry, read from the bucket's stream leader. */
+interface Current {
+  readonly revision: number;
+  readonly operation: string;
+  readonly value: Uint8Array;
+}
+
 /** The newest event of a scope known to be in the stream. */
 interface Delivered {
   readonly chain: string;
@@ -89,6 +97,7 @@ export class MismatchTracker {
   readonly #handover = new Map<string, number>();
   readonly #instance = nuid.next();
   #writes = 0;
+  #jsm: JetStreamManager | undefined;
   #timer: NodeJS.Timeout | undefined;
   #warm: NodeJS.Timeout | undefined;
   #watcher: QueuedIterator<KvWatchEntry> | undefined;
@@ -161,11 +170,22 @@ export class MismatchTracker {
   }
 
   /**
+   * The key's newest entry as the bucket's stream leader has it. Not `kv.get`: that reads directly
+   * from any replica, and one that is behind returns a revision no compare-and-set can match.
+   */
+  async #readCurrent(key: string): Promise<Current | null> {
+    this.#jsm ??= await jetstreamManager(this.nc);
+    const m = await this.#jsm.streams.getMessage(`KV_${this.opts.bucket}`, { last_by_subj: `$KV.${this.opts.bucket}.${key}` });
+    if (!m) return null;
+    return { revision: m.seq, operation: m.header?.get("KV-Operation") || "PUT", value: m.data };
+  }
+
+  /**
    * Takes what a read after a failed compare-and-set found as the key's current state. A key that
    * is gone (purged, or lost) keeps the chain held here: the next write continues it at revision 0
    * or after the delete marker.
    */
-  #refreshed(key: string, stored: KvEntry | null): void {
+  #refreshed(key: string, stored: Current | null): void {
     if (stored?.operation === "PUT") return this.#hold(key, stored.revision, stored.value, true);
     const scope = decodeKeyToken(key.slice(KEY_PREFIX.length));
     const held = scope === undefined ? undefined : this.#held.get(scope);
@@ -237,13 +257,20 @@ export class MismatchTracker {
     const scopes = analyzeScopes(this.fleet, now, this.opts.policy, this.sinceOf);
     // Seeing no servers at all means this instance is cut off, not that every mismatch is over.
     if (scopes[0]!.members.length === 0) return;
-    for (const a of scopes) await this.#settle(a, now);
+    const gone: ScopeAnalysis[] = [];
     // A cluster with a recorded mismatch and no members left (decommissioned, renamed) is resolved.
     const seen = new Set(scopes.map((a) => a.scope));
     for (const [scope, held] of this.#held) {
       const cluster = clusterOfScope(scope);
       if (seen.has(scope) || cluster === undefined || !held.record || held.record.state === MismatchState.Consistent) continue;
-      await this.#settle(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, cluster), now);
+      gone.push(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, cluster));
+    }
+    // One scope that cannot be settled now (its event not storable yet) does not hold up the others.
+    const failed: { scope: string; err: unknown }[] = [];
+    for (const a of [...scopes, ...gone]) await this.#settle(a, now).catch((err: unknown) => failed.push({ scope: a.scope, err }));
+    if (failed.length > 0) {
+      const err = failed[0]!.err as Error;
+      throw new Error(`${failed.length} scope(s) not settled (${failed.map((f) => f.scope).slice(0, 5).join(", ")}): ${err.message}`, { cause: err });
     }
   }
 
@@ -257,8 +284,9 @@ export class MismatchTracker {
       if (revision !== undefined) {
         if (this.#held.get(scope) === held) this.#held.set(scope, { record, revision });
       } else {
+        this.opts.log.debug({ scope, revision: held.revision }, "writing a record back conflicted; reading the current one");
         // A conflict: learn the key's revision (the newer record is kept) and try again next pass.
-        const stored = await this.kv.get(key).catch(() => undefined);
+        const stored = await this.#readCurrent(key).catch(() => undefined);
         if (stored !== undefined) this.#refreshed(key, stored);
       }
     }
@@ -320,7 +348,7 @@ export class MismatchTracker {
     try {
       revision = held ? await this.kv.update(key, data, held.revision) : await this.kv.create(key, data);
     } catch (err) {
-      const stored = await this.kv.get(key).catch(() => undefined);
+      const stored = await this.#readCurrent(key).catch(() => undefined);
       // Unreadable: whether the write landed is unknown; the watch will show it either way.
       if (stored === undefined) throw err;
       const theirs = stored?.operation === "PUT" ? decodeMismatchRecord(stored.value) : undefined;

@@ -210,9 +210,15 @@ soak("every transition reaches a plain subscriber and a durable consumer exactly
   // 2. An upgrade that stops half-way: stalled, then stale, then finished.
   ctx.sims.restart("sim-b-2", newest.version);
   const event = (scope: string, type: string) => received.find((r) => r.event.scope === scope && r.event.type === type && r.event.versions.some((v) => v.version === newest.version));
-  await waitUntil("sim-b stalled", () => event("cluster:sim-b", "stalled"), 60_000);
+  // A time-out says what the two streams looked like then.
+  const diagnose = async (err: Error) => {
+    const admin = await jetstreamManager(ctx.adminNc);
+    const info = await Promise.all([`KV_${BUCKET}`, STREAM].map((n) => admin.streams.info(n).then((i) => ({ n, cluster: i.cluster, last: i.state.last_seq }), (e: Error) => ({ n, err: e.message }))));
+    throw new Error(`${err.message}; streams: ${JSON.stringify(info)}; last events: ${JSON.stringify(received.slice(-3).map((r) => r.event.id))}`);
+  };
+  await waitUntil("sim-b stalled", () => event("cluster:sim-b", "stalled"), 60_000).catch(diagnose);
   counts.kvStepdowns += Number(await stepDown(`KV_${BUCKET}`));
-  await waitUntil("sim-b stale", () => event("cluster:sim-b", "stale"), 60_000);
+  await waitUntil("sim-b stale", () => event("cluster:sim-b", "stale"), 60_000).catch(diagnose);
   counts.streamStepdowns += Number(await stepDown(STREAM));
   ctx.sims.restart("sim-b-2", middle.version);
   await realUpgrade;
