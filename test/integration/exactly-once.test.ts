@@ -184,12 +184,20 @@ soak("every transition reaches a plain subscriber and a durable consumer exactly
     }
   })();
 
-  // 1. Rolling upgrades and rollbacks of the simulated clusters, one server at a time.
+  // A time-out says what the two streams looked like then.
+  const diagnose = async (err: Error) => {
+    const admin = await jetstreamManager(ctx.adminNc);
+    const info = await Promise.all([`KV_${BUCKET}`, STREAM].map((n) => admin.streams.info(n).then((i) => ({ n, cluster: i.cluster, last: i.state.last_seq }), (e: Error) => ({ n, err: e.message }))));
+    throw new Error(`${err.message}; streams: ${JSON.stringify(info)}; last events: ${JSON.stringify(received.slice(-3).map((r) => r.event.id))}`);
+  };
+  // 1. Rolling upgrades and rollbacks of the simulated clusters, one server at a time; each step
+  // waits for its transition (detected, changed, resolved), so none is skipped while JetStream is away.
   let step = 0;
   let realUpgrade: Promise<void> | undefined;
   for (const version of [newest.version, middle.version, newest.version, middle.version]) {
     for (const cluster of ["sim-a", "sim-b", "sim-c"]) {
       for (const n of [1, 2, 3]) {
+        const from = received.length;
         ctx.sims.restart(`${cluster}-${n}`, version);
         step++;
         if (step === 4 || step === 22) counts.kvStepdowns += Number(await stepDown(`KV_${BUCKET}`));
@@ -203,19 +211,16 @@ soak("every transition reaches a plain subscriber and a durable consumer exactly
             counts.realUpgrades++;
           })();
         }
-        await pause(jitter(200, 400));
+        const reached = () =>
+          received.slice(from).find((r) => r.event.scope === `cluster:${cluster}` && (n === 3 ? r.event.type === "resolved" : r.event.versions.some((v) => v.version === version && v.count === n)));
+        await waitUntil(`${cluster}-${n} on ${version} announced`, reached, 60_000).catch(diagnose);
+        await pause(jitter(100, 300));
       }
     }
   }
   // 2. An upgrade that stops half-way: stalled, then stale, then finished.
   ctx.sims.restart("sim-b-2", newest.version);
   const event = (scope: string, type: string) => received.find((r) => r.event.scope === scope && r.event.type === type && r.event.versions.some((v) => v.version === newest.version));
-  // A time-out says what the two streams looked like then.
-  const diagnose = async (err: Error) => {
-    const admin = await jetstreamManager(ctx.adminNc);
-    const info = await Promise.all([`KV_${BUCKET}`, STREAM].map((n) => admin.streams.info(n).then((i) => ({ n, cluster: i.cluster, last: i.state.last_seq }), (e: Error) => ({ n, err: e.message }))));
-    throw new Error(`${err.message}; streams: ${JSON.stringify(info)}; last events: ${JSON.stringify(received.slice(-3).map((r) => r.event.id))}`);
-  };
   await waitUntil("sim-b stalled", () => event("cluster:sim-b", "stalled"), 60_000).catch(diagnose);
   counts.kvStepdowns += Number(await stepDown(`KV_${BUCKET}`));
   await waitUntil("sim-b stale", () => event("cluster:sim-b", "stale"), 60_000).catch(diagnose);
