@@ -37,6 +37,16 @@ const WARMUP_MS = 1500;
 /** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
 const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
+/** How long start-up waits for JetStream to answer (leader elections) before giving up. */
+const START_RETRY_MS = 120_000;
+
+/** Errors of a JetStream that is there but not answering yet. */
+function isTransient(err: unknown): boolean {
+  for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) {
+    if (/timeout|timed out|temporarily unavailable|no responders|stalled|no suitable peers|peer offline|leader/i.test(`${e.name} ${e.message}`)) return true;
+  }
+  return false;
+}
 /** An event stored but not on its public subject this long after is one the stream did not republish. */
 const REPUBLISH_GRACE_MS = 2000;
 
@@ -105,15 +115,27 @@ export class VersionMonitor {
     }
     const app = appResult.value;
     const sys = sysResult.value;
-    try {
-      const kv = await openBucket(app, config.bucket, config.replicas, log);
-      const events = await EventStream.open(app, { ...config.events, name: config.events.stream, replicas: config.replicas, log: log.child({ component: "events" }) });
-      const monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.floor, opts.afterRecordWrite);
-      await monitor.#run();
-      return monitor;
-    } catch (err) {
-      await Promise.allSettled([app.close(), sys.close()]);
-      throw err;
+    const deadline = Date.now() + START_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      let monitor: VersionMonitor | undefined;
+      try {
+        const kv = await openBucket(app, config.bucket, config.replicas, log);
+        const events = await EventStream.open(app, { ...config.events, name: config.events.stream, replicas: config.replicas, log: log.child({ component: "events" }) });
+        monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.floor, opts.afterRecordWrite);
+        await monitor.#run();
+        return monitor;
+      } catch (err) {
+        if (monitor) await monitor.#halt();
+        // JetStream electing leaders (a cluster starting, a server restarting) answers late or not
+        // at all for a while: wait for it. Anything else (permissions, a foreign stream) is final.
+        if (!isTransient(err) || Date.now() > deadline) {
+          await Promise.allSettled([app.close(), sys.close()]);
+          throw err;
+        }
+        const delay = Math.min(5000, 250 * 2 ** attempt);
+        log.warn({ err: (err as Error).message, attempt, retry_in_ms: delay }, "JetStream not ready; starting again");
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -259,15 +281,20 @@ export class VersionMonitor {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log.info("stopping");
-      await this.#service?.stop().catch(() => undefined);
-      this.collector.stop();
-      clearInterval(this.#forgetTimer);
-      await this.tracker.stop();
-      await this.republish.stop();
-      await this.store.close();
+      await this.#halt();
       await Promise.all([this.app, this.sys].map((nc) => this.#close(nc)));
       this.log.info("stopped");
     })();
     return this.#stopping;
+  }
+
+  /** Stops everything that runs on the connections, leaving them open; safe after a partial start. */
+  async #halt(): Promise<void> {
+    await this.#service?.stop().catch(() => undefined);
+    this.collector.stop();
+    clearInterval(this.#forgetTimer);
+    await this.tracker.stop();
+    await this.republish.stop();
+    await this.store.close();
   }
 }
