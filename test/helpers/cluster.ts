@@ -21,6 +21,8 @@ export const users = {
   monitorSys: { user: "monitor-sys", pass: "monitor-sys-secret" },
   monitor: { user: "monitor", pass: "monitor-secret" },
   app: { user: "app", pass: "app-secret" },
+  /** Everything in the application account: step-downs, foreign streams, the bench's floor endpoint. */
+  admin: { user: "admin", pass: "admin-secret" },
 } as const;
 
 const live = new Set<LocalCluster>();

@@ -27,7 +27,6 @@ const BUCKET = "version-monitor";
 const INSTANCES = 3;
 const CRASH_PROBABILITY = "0.1";
 const [oldest, middle, newest] = threeVersions();
-const admin = { user: "admin", pass: "admin-secret" };
 
 interface Received {
   readonly subject: string;
@@ -135,7 +134,7 @@ async function storedRecords(): Promise<MismatchRecord[]> {
 
 test.before(async () => {
   ctx.cluster = await startCluster([{ name: "eo", binaries: [oldest.path, middle.path, middle.path] }]);
-  ctx.adminNc = await connectAs(ctx.cluster, admin);
+  ctx.adminNc = await connectAs(ctx.cluster, users.admin);
   ctx.appNc = await connectAs(ctx.cluster, users.app);
   ctx.sysNc = await connectAs(ctx.cluster, users.sys);
   for (const subject of ["versions.mismatch", "versions.mismatch.>"]) {

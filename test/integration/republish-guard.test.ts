@@ -5,10 +5,9 @@ import { Kvm } from "@nats-io/kv";
 import { RepublishGuard } from "../../src/nats/republish-guard.js";
 import { createReplicated } from "../../src/nats/replicated-create.js";
 import { encodeKeyToken } from "../../src/core/server-key.js";
-import { connectAs, captureLogger, startCluster, stopCluster, threeVersions } from "../helpers/cluster.js";
+import { connectAs, captureLogger, startCluster, stopCluster, threeVersions, users } from "../helpers/cluster.js";
 
 const [oldest, middle] = threeVersions();
-const admin = { user: "admin", pass: "admin-secret" };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The guard's job cannot be provoked on demand (the server skips a republish only when a leader
@@ -17,7 +16,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test("three guards publish an event the stream stored but did not republish exactly once, and leave republished ones alone", async (t) => {
   const cluster = await startCluster([{ name: "guard", binaries: [oldest.path, middle.path, middle.path] }]);
   t.teardown(() => stopCluster(cluster));
-  const nc = await connectAs(cluster, admin);
+  const nc = await connectAs(cluster, users.admin);
   t.teardown(() => nc.close());
   const jsm = await jetstreamManager(nc);
   const quiet = captureLogger("warn").log;
@@ -29,7 +28,7 @@ test("three guards publish an event the stream stored but did not republish exac
   const guards: RepublishGuard[] = [];
   for (let i = 0; i < 3; i++) {
     // Each guard on its own connection, as each instance has.
-    const own = await connectAs(cluster, admin);
+    const own = await connectAs(cluster, users.admin);
     t.teardown(() => own.close());
     const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, log });
     await g.start();
