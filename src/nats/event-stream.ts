@@ -6,6 +6,7 @@ import { decodeMismatchEvent, type MismatchEvent } from "../core/mismatch-event.
 import { clusterOfScope } from "../core/mismatch-record.js";
 import { eventChain } from "../core/mismatch-transition.js";
 import { createReplicated } from "./replicated-create.js";
+import { readOrdered } from "./read-ordered.js";
 
 export interface EventStreamOptions {
   readonly name: string;
@@ -53,12 +54,14 @@ export interface HistoryPage {
  */
 export class EventStream {
   readonly #js: JetStreamClient;
+  readonly #nc: NatsConnection;
 
   private constructor(
     readonly opts: EventStreamOptions,
     readonly jsm: JetStreamManager,
     nc: NatsConnection,
   ) {
+    this.#nc = nc;
     this.#js = jetstream(nc);
   }
 
@@ -149,31 +152,20 @@ export class EventStream {
     // Without a filter the newest `wanted` messages are all there is to read.
     const unfiltered = q.scope === undefined && cluster === undefined && q.type === undefined;
     const start = unfiltered ? Math.max(first, lastSeq - wanted + 1) : first;
-    const kept: StoredEvent[] = [];
+    let kept: StoredEvent[] = [];
     let matched = 0;
     if (messages > 0) {
-      const consumer = await this.#js.consumers.get(this.opts.name, {
-        filter_subjects: filter,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: start,
+      const filterOpts = { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start };
+      await readOrdered(this.#nc, this.opts.name, filterOpts, `history from ${this.opts.name}`, {
+        start: () => ((kept = []), (matched = 0)),
+        message: (m) => {
+          const e = decodeMismatchEvent(m.data);
+          if (!e || !matches(e)) return;
+          matched++;
+          kept.push({ stream_seq: m.seq, event: e });
+          if (kept.length > wanted) kept.shift();
+        },
       });
-      const pending = (await consumer.info(true)).num_pending;
-      if (pending > 0) {
-        const iter = await consumer.consume();
-        try {
-          for await (const m of iter) {
-            const e = decodeMismatchEvent(m.data);
-            if (e && matches(e)) {
-              matched++;
-              kept.push({ stream_seq: m.seq, event: e });
-              if (kept.length > wanted) kept.shift();
-            }
-            if (m.info.pending === 0) break;
-          }
-        } finally {
-          await iter.close();
-        }
-      }
       // Every stored message is an event: unfiltered, all of them match, also those not read.
       if (unfiltered) matched = messages;
     }

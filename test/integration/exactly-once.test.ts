@@ -182,7 +182,13 @@ test.serial("every transition reaches a plain subscriber and a durable consumer 
   const diagnose = async (err: Error) => {
     const admin = await jetstreamManager(ctx.adminNc);
     const info = await Promise.all([`KV_${BUCKET}`, STREAM].map((n) => admin.streams.info(n).then((i) => ({ n, cluster: i.cluster, last: i.state.last_seq }), (e: Error) => ({ n, err: e.message }))));
-    throw new Error(`${err.message}; streams: ${JSON.stringify(info)}; last events: ${JSON.stringify(received.slice(-3).map((r) => r.event.id))}`);
+    const last = received.slice(-4).map((r) => `${r.event.id} ${r.event.type} ${r.event.state} [${r.event.versions.map((v) => `${v.version}x${v.count}`).join(" ")}]`);
+    const stats = [...(await instanceStats().catch(() => new Map()))].map(([id, st]) => ({ id, ...st }));
+    const report = await ctx.appNc.request("versions.report", JSON.stringify({ cluster: "sim-b" }), { timeout: 5000 }).then((m) => {
+      const r = m.json<{ clusters?: { state: string; reasons: string[] }[] }>();
+      return r.clusters?.[0];
+    }, (e: Error) => e.message);
+    throw new Error(`${err.message}; streams: ${JSON.stringify(info)}; last events: ${JSON.stringify(last)}; instances: ${JSON.stringify(stats)}; sim-b: ${JSON.stringify(report)}`);
   };
   // 1. Rolling upgrades and rollbacks of the simulated clusters, one server at a time; each step
   // waits for its transition (detected, changed, resolved), so none is skipped while JetStream is away.

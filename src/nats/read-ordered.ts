@@ -1,0 +1,64 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstream, type OrderedConsumerOptions } from "@nats-io/jetstream";
+
+/** A pull that is never answered (permissions, a leader election) must not hang its caller. */
+const STALL_MS = 5000;
+const ATTEMPTS = 3;
+
+export class ReadStalled extends Error {
+  override name = "ReadStalled";
+}
+
+export interface OrderedMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly header: (name: string) => string | undefined;
+}
+
+/** What a reader does with the messages: `start` is called before each attempt, so a retry starts clean. */
+export interface OrderedVisitor {
+  readonly start: () => void;
+  readonly message: (m: OrderedMessage) => void;
+}
+
+/**
+ * Reads what an ordered consumer with these options has pending now, to the end. A read that a
+ * stream leader election stalls part-way is started again (up to 3 times), from `start()`.
+ * Returns the number of messages of the complete read.
+ */
+export async function readOrdered(nc: NatsConnection, stream: string, opts: Partial<OrderedConsumerOptions>, what: string, visit: OrderedVisitor): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      visit.start();
+      return await readOnce(nc, stream, opts, what, visit.message);
+    } catch (err) {
+      if (!(err instanceof ReadStalled) || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function readOnce(nc: NatsConnection, stream: string, opts: Partial<OrderedConsumerOptions>, what: string, message: (m: OrderedMessage) => void): Promise<number> {
+  const consumer = await jetstream(nc).consumers.get(stream, opts);
+  const pending = (await consumer.info(true)).num_pending;
+  if (pending === 0) return 0;
+  const messages = await consumer.consume();
+  let read = 0;
+  let stalled = false;
+  const arm = () => setTimeout(() => ((stalled = true), messages.stop()), STALL_MS);
+  let watchdog = arm();
+  try {
+    for await (const m of messages) {
+      clearTimeout(watchdog);
+      watchdog = arm();
+      read++;
+      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) || undefined });
+      if (m.info.pending === 0) break;
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await messages.close();
+  }
+  if (stalled) throw new ReadStalled(`reading ${what} stalled after ${read} of ${pending} messages`);
+  return read;
+}
