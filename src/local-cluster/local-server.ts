@@ -56,11 +56,18 @@ export class LocalServer {
     child.stderr?.pipe(log);
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
-    await waitUntil(`${this.name} /healthz`, async () => {
-      if (!this.running) throw new GiveUp(`${this.name} exited: ${this.#lastLogLine()} (see ${this.dir})`);
-      const res = await fetch(`${this.httpUrl}/healthz`);
-      return res.ok ? true : undefined;
-    });
+    // A server recovering JetStream on a loaded machine can take a while; a time-out names its last log line.
+    await waitUntil(
+      `${this.name} /healthz`,
+      async () => {
+        if (!this.running) throw new GiveUp(`${this.name} exited: ${this.#lastLogLine()} (see ${this.dir})`);
+        const res = await fetch(`${this.httpUrl}/healthz`).catch(() => {
+          throw new Error(`not listening yet; last log line: ${this.#lastLogLine()}`);
+        });
+        return res.ok ? true : undefined;
+      },
+      60_000,
+    );
   }
 
   #lastLogLine(): string {
