@@ -20,6 +20,18 @@ import type { KV } from "@nats-io/kv";
 import type { MismatchRecord } from "./core/mismatch-record.js";
 import { EventStream } from "./nats/event-stream.js";
 import { RepublishGuard } from "./nats/republish-guard.js";
+import {
+  applicationRole,
+  checkApplicationConnection,
+  checkSystemConnection,
+  connectionWho,
+  permissionMessage,
+  permissionViolation,
+  probeEventPublish,
+  StartupCheckError,
+  systemRole,
+} from "./nats/startup-check.js";
+import type { UserInfo } from "./nats/user-info.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -37,6 +49,8 @@ const WARMUP_MS = 1500;
 /** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
 const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
+/** How long the start-up ping waits for a first server to answer. */
+const START_PING_TIMEOUT_MS = 3000;
 /** How long start-up waits for JetStream to answer (leader elections) before giving up. */
 const START_RETRY_MS = 120_000;
 
@@ -115,17 +129,38 @@ export class VersionMonitor {
     }
     const app = appResult.value;
     const sys = sysResult.value;
+    const appRole = applicationRole(connectionWho(config.app));
+    let userInfo: UserInfo | undefined;
+    try {
+      await checkSystemConnection(sys, {
+        role: systemRole(connectionWho(config.sys)),
+        timeoutMs: START_PING_TIMEOUT_MS,
+        waitForServers: config.waitForServers,
+        warnEveryMs: config.pollIntervalMs,
+        log,
+      });
+      userInfo = await checkApplicationConnection(app, { role: appRole, bucket: config.bucket, stream: config.events.stream, log });
+    } catch (err) {
+      await Promise.allSettled([app.close(), sys.close()]);
+      throw err;
+    }
     const deadline = Date.now() + START_RETRY_MS;
     for (let attempt = 1; ; attempt++) {
       let monitor: VersionMonitor | undefined;
       try {
         const kv = await openBucket(app, config.bucket, config.replicas, log);
         const events = await EventStream.open(app, { ...config.events, name: config.events.stream, replicas: config.replicas, log: log.child({ component: "events" }) });
+        if (!userInfo) await probeEventPublish(app, { role: appRole, bucket: config.bucket, stream: config.events.stream, log });
         monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.floor, opts.afterRecordWrite);
         await monitor.#run();
         return monitor;
       } catch (err) {
         if (monitor) await monitor.#halt();
+        const denied = permissionViolation(err);
+        if (denied) {
+          await Promise.allSettled([app.close(), sys.close()]);
+          throw new StartupCheckError(permissionMessage(appRole, denied.operation, denied.subject, "for its bucket, event stream and endpoints"));
+        }
         // JetStream electing leaders (a cluster starting, a server restarting) answers late or not
         // at all for a while: wait for it. Anything else (permissions, a foreign stream) is final.
         if (!isTransient(err) || Date.now() > deadline) {

@@ -31,6 +31,7 @@ export const commandOptions: Record<string, Options> = {
     "events-max-msgs": { type: "string" },
     "events-duplicate-window": { type: "string" },
     "handover-after": { type: "string" },
+    "wait-for-servers": { type: "boolean" },
     "log-level": { type: "string" },
   },
   report: {

@@ -5,7 +5,7 @@ Usage:
                               [--poll-interval 30s] [--offline-after 2m] [--forget-after 7d] [--max-mismatch 24h]
                               [--activity-window 1h] [--evaluate-interval 5s] [--events-stream NAME]
                               [--events-max-age 90d] [--events-max-msgs N] [--events-duplicate-window 1h]
-                              [--handover-after 2s] [--log-level info]
+                              [--handover-after 2s] [--wait-for-servers] [--log-level info]
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
                               [--page-size N] [--json] [--timeout 5s]
   nats-version-monitor events [connection flags] [--scope system|cluster:NAME] [--cluster NAME]

@@ -21,6 +21,8 @@ export interface MonitorConfig {
   /** How often time-driven transitions (stalled, stale, offline servers) are checked. */
   readonly evaluateIntervalMs: number;
   readonly events: EventsConfig;
+  /** At start, wait (warning every poll interval) for servers that do not answer yet, instead of exiting 2. */
+  readonly waitForServers: boolean;
   readonly logLevel: string;
 }
 
@@ -60,6 +62,15 @@ function str(flags: Flags, env: NodeJS.ProcessEnv, flag: string, envName: string
   if (typeof f === "string") return { name: `--${flag}`, value: f };
   const e = env[envName];
   return e !== undefined && e !== "" ? { name: envName, value: e } : undefined;
+}
+
+function bool(flags: Flags, env: NodeJS.ProcessEnv, flag: string, envName: string): boolean {
+  if (flags[flag] === true) return true;
+  const e = env[envName];
+  if (e === undefined || e === "") return false;
+  if (/^(true|1|yes)$/i.test(e)) return true;
+  if (/^(false|0|no)$/i.test(e)) return false;
+  throw new ConfigError(`${envName}: ${JSON.stringify(e)} is not true or false`);
 }
 
 /** Builds and validates the service's configuration; throws ConfigError naming the bad value. */
@@ -119,6 +130,7 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
       duplicateWindowMs: duration("events-duplicate-window", "VERSION_MONITOR_EVENTS_DUPLICATE_WINDOW", d.eventsDuplicateWindowMs, 1000),
       handoverMs: duration("handover-after", "VERSION_MONITOR_HANDOVER_AFTER", d.handoverMs, 100),
     }),
+    waitForServers: bool(flags, env, "wait-for-servers", "VERSION_MONITOR_WAIT_FOR_SERVERS"),
     logLevel: logLevel?.value ?? d.logLevel,
   };
   if (cfg.forgetAfterMs <= cfg.offlineAfterMs) {
