@@ -32,6 +32,9 @@ import {
   systemRole,
 } from "./nats/startup-check.js";
 import type { UserInfo } from "./nats/user-info.js";
+import { PingRounds } from "./core/ping-rounds.js";
+import { clustersToProbe, unreachableServers } from "./core/reachability.js";
+import { assessVisibility, type Visibility } from "./core/visibility.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -77,6 +80,7 @@ export class VersionMonitor {
   readonly republish: RepublishGuard;
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
+  readonly #rounds = new PingRounds();
   #service: Service | undefined;
   #forgetTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
@@ -114,6 +118,10 @@ export class VersionMonitor {
       pollIntervalMs: config.pollIntervalMs,
       log: log.child({ component: "collector" }),
       onObservation: (obs) => this.#observe(obs),
+      now,
+      rounds: this.#rounds,
+      probeTargets: (at) => clustersToProbe(this.fleet, at),
+      onProbe: (cluster, at) => this.fleet.noteProbe(cluster, at),
     });
   }
 
@@ -244,7 +252,13 @@ export class VersionMonitor {
   }
 
   report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
-    return buildReport(this.fleet, this.now(), query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf });
+    const now = this.now();
+    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: [] });
+  }
+
+  /** What the monitor sees of the system now: answers to its last ping, unreachable servers. */
+  visibility(now = this.now()): Visibility {
+    return assessVisibility(this.fleet, this.#rounds.last(now), unreachableServers(this.fleet, now), now);
   }
 
   /**
@@ -293,8 +307,16 @@ export class VersionMonitor {
   }
 
   stats(): Record<string, unknown> {
+    const v = this.visibility();
     return {
       servers: this.fleet.size,
+      visibility: {
+        last_ping_answered: v.lastPing?.answered ?? null,
+        expected_servers: v.expectedServers,
+        expected_clusters: v.expectedClusters,
+        not_answering: v.notAnswering.slice(0, 20),
+        unreachable: [...v.unreachable.keys()].slice(0, 20),
+      },
       ingest: this.collector.stats,
       kv: this.store.stats,
       mismatch: this.tracker.stats,

@@ -1,4 +1,4 @@
-import { ObservationKind, type ServerObservation } from "./observation.js";
+import { ObservationKind, type ServerObservation, type Topology } from "./observation.js";
 import { applyObservation, ServerState, type ServerRecord } from "./server-record.js";
 
 export interface FleetPolicy {
@@ -10,6 +10,19 @@ export interface FleetPolicy {
 export interface DuplicateName {
   readonly name: string;
   readonly ids: readonly string[];
+}
+
+/** Whom a server was connected to, by its latest STATSZ, received at `at`. */
+export interface RouteSighting {
+  readonly routes: ReadonlySet<string>;
+  readonly gateways: ReadonlySet<string>;
+  readonly at: number;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 export const ObserveOutcome = {
@@ -30,6 +43,10 @@ export class Fleet {
   readonly #records = new Map<string, ServerRecord>();
   /** name -> id -> last seen, for processes that lost a name conflict. */
   readonly #duplicates = new Map<string, Map<string, number>>();
+  /** name -> whom its latest STATSZ listed, and when it arrived; memory only, it changes all the time. */
+  readonly #sightings = new Map<string, RouteSighting>();
+  /** cluster -> when the monitor last asked that cluster's servers for a fresh STATSZ. */
+  readonly #probes = new Map<string, { latest: number; previous?: number }>();
   #revision = 0;
 
   constructor(readonly policy: FleetPolicy) {}
@@ -65,6 +82,7 @@ export class Fleet {
     }
     const { record, material } = applyObservation(prev, obs, now);
     this.#records.set(record.name, record);
+    if (obs.topology) this.#sight(record.name, obs.topology, now);
     if (prev && prev.id !== record.id) this.#duplicates.get(record.name)?.delete(record.id);
     if (material) this.#revision++;
     return { outcome: material ? ObserveOutcome.Material : ObserveOutcome.Seen, record };
@@ -80,9 +98,34 @@ export class Fleet {
     for (const r of gone) {
       this.#records.delete(r.name);
       this.#duplicates.delete(r.name);
+      this.#sightings.delete(r.name);
     }
     if (gone.length > 0) this.#revision++;
     return gone;
+  }
+
+  /** What a server's latest STATSZ said about its routes and gateways. */
+  sighting(name: string): RouteSighting | undefined {
+    return this.#sightings.get(name);
+  }
+
+  /** When the monitor last asked a cluster's servers for a fresh STATSZ (to see who is still routed). */
+  probes(cluster: string): { readonly latest: number; readonly previous?: number } | undefined {
+    return this.#probes.get(cluster);
+  }
+
+  noteProbe(cluster: string, now: number): void {
+    const prev = this.#probes.get(cluster);
+    this.#probes.set(cluster, prev ? { latest: now, previous: prev.latest } : { latest: now });
+    this.#revision++;
+  }
+
+  #sight(name: string, topology: Topology, now: number): void {
+    const prev = this.#sightings.get(name);
+    const routes = new Set(topology.routes);
+    const gateways = new Set(topology.gateways);
+    if (!prev || !sameSet(prev.routes, routes) || !sameSet(prev.gateways, gateways)) this.#revision++;
+    this.#sightings.set(name, { routes, gateways, at: now });
   }
 
   /**

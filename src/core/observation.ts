@@ -26,4 +26,12 @@ export interface ServerObservation {
   readonly startedAt?: number;
   readonly go?: string;
   readonly gitCommit?: string;
+  /** STATSZ only: the names of the servers this one has routes to, and the clusters it has gateways to. */
+  readonly topology?: Topology;
+}
+
+/** Whom a server is connected to, as its STATSZ lists it (2.10+ pools routes: names repeat). */
+export interface Topology {
+  readonly routes: readonly string[];
+  readonly gateways: readonly string[];
 }

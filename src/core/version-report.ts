@@ -8,6 +8,7 @@ import { analyzeScope, membersByCluster, type ScopeAnalysis, type SinceOf } from
 import { gapRisk, type GapGrade } from "./version-gap.js";
 import { compareByName, type ServerRecord } from "./server-record.js";
 import type { Direction, Outlier } from "./version-summary.js";
+import { assessVisibility, type Visibility } from "./visibility.js";
 
 /** What a caller may ask of `versions.report` (validated at the edge). */
 export interface ReportQuery {
@@ -40,6 +41,8 @@ export interface ServerView {
   readonly go?: string;
   readonly git_commit?: string;
   readonly state: string;
+  /** Set while the server is unreachable: when it was last heard from. */
+  readonly unreachable_since?: string;
   readonly started_at?: string;
   readonly uptime_seconds?: number;
   readonly first_seen: string;
@@ -84,7 +87,7 @@ export interface ClusterView extends MismatchView {
 }
 
 export interface Warning {
-  readonly kind: "duplicate-name" | "unnamed-server";
+  readonly kind: "duplicate-name" | "unnamed-server" | "unreachable" | "unseen-cluster" | "permission-denied" | "bucket-recreated";
   readonly server: string;
   readonly detail: string;
 }
@@ -110,10 +113,34 @@ export interface VersionReport extends MismatchView {
   readonly warnings: readonly Warning[];
   readonly warnings_omitted: number;
   readonly clusters_omitted: number;
+  readonly visibility: VisibilityView;
+}
+
+/** How much of the system the monitor sees: answers to its last ping against what the servers list. */
+export interface VisibilityView {
+  readonly last_ping: { readonly at: string; readonly answered: number } | null;
+  readonly expected_servers: number;
+  readonly expected_clusters: number;
+  readonly not_answering: readonly string[];
+  readonly not_answering_omitted: number;
+  readonly unreachable: number;
+  readonly unseen_clusters: readonly string[];
+}
+
+function visibilityView(v: Visibility, limits: ReportLimits): VisibilityView {
+  return {
+    last_ping: v.lastPing ? { at: iso(v.lastPing.at), answered: v.lastPing.answered } : null,
+    expected_servers: v.expectedServers,
+    expected_clusters: v.expectedClusters,
+    not_answering: v.notAnswering.slice(0, limits.maxNames),
+    not_answering_omitted: Math.max(0, v.notAnswering.length - limits.maxNames),
+    unreachable: v.unreachable.size,
+    unseen_clusters: v.unseenClusters.slice(0, limits.maxNames),
+  };
 }
 
 
-export function serverView(r: ServerRecord, now: number): ServerView {
+export function serverView(r: ServerRecord, now: number, unreachableSince?: number): ServerView {
   return {
     name: r.name,
     id: r.id,
@@ -123,7 +150,8 @@ export function serverView(r: ServerRecord, now: number): ServerView {
     version: r.version,
     ...(r.go !== undefined ? { go: r.go } : {}),
     ...(r.gitCommit !== undefined ? { git_commit: r.gitCommit } : {}),
-    state: r.state,
+    state: unreachableSince !== undefined ? "unreachable" : r.state,
+    ...(unreachableSince !== undefined ? { unreachable_since: iso(unreachableSince) } : {}),
     ...(r.startedAt !== undefined
       ? { started_at: iso(r.startedAt), uptime_seconds: Math.max(0, Math.floor((now - r.startedAt) / 1000)) }
       : {}),
@@ -133,9 +161,9 @@ export function serverView(r: ServerRecord, now: number): ServerView {
   };
 }
 
-function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined): OutlierView {
+function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined): OutlierView {
   return {
-    ...serverView(o.record, now),
+    ...serverView(o.record, now, unreachableSince),
     target,
     gap: o.gap,
     direction: o.direction,
@@ -170,13 +198,21 @@ function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): Clust
   };
 }
 
-function warnings(live: ServerRecord[], duplicates: DuplicateName[]): Warning[] {
+function warnings(live: ServerRecord[], duplicates: DuplicateName[], visibility: Visibility, extra: readonly Warning[]): Warning[] {
   const out: Warning[] = duplicates.map((d) => ({
     kind: "duplicate-name" as const,
     server: d.name,
     detail: `${d.ids.length} live servers advertise the name ${JSON.stringify(d.name)} (ids ${d.ids.join(", ")}): give each a unique server_name`,
   }));
   for (const r of live) {
+    const since = visibility.unreachable.get(r.name);
+    if (since !== undefined) {
+      out.push({
+        kind: "unreachable",
+        server: r.name,
+        detail: `not heard from since ${iso(since)}: it did not answer a ping, and its cluster's servers no longer list a route to it (down, or cut off); it counts as running ${r.version} until --offline-after`,
+      });
+    }
     if (r.name === r.id) {
       out.push({
         kind: "unnamed-server",
@@ -185,7 +221,10 @@ function warnings(live: ServerRecord[], duplicates: DuplicateName[]): Warning[] 
       });
     }
   }
-  return out;
+  for (const c of visibility.unseenClusters) {
+    out.push({ kind: "unseen-cluster", server: "", detail: `a gateway leads to cluster ${JSON.stringify(c)}, but none of its servers was ever heard: does its system account reach this one?` });
+  }
+  return [...extra, ...out];
 }
 
 export interface ReportOptions {
@@ -193,6 +232,10 @@ export interface ReportOptions {
   readonly policy: MismatchPolicy;
   /** Durable mismatch start times, by scope (from the KV records). */
   readonly sinceOf: SinceOf;
+  /** What the monitor can and cannot see (unreachable servers, answers to its pings). */
+  readonly visibility: Visibility;
+  /** Warnings about the monitor itself (permissions, its bucket), shown before the servers'. */
+  readonly warnings: readonly Warning[];
 }
 
 /**
@@ -205,6 +248,8 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const limits = options.limits ?? defaultReportLimits;
   const policy = options.policy ?? defaultMismatchPolicy;
   const sinceOf = options.sinceOf ?? (() => undefined);
+  const visibility = options.visibility ?? assessVisibility(fleet, undefined, new Map(), now);
+  const reach = (r: ServerRecord) => visibility.unreachable.get(r.name);
   const live: ServerRecord[] = [];
   const offline: ServerRecord[] = [];
   for (const r of fleet.records()) {
@@ -223,7 +268,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const page = query.page ?? 1;
   const gone = offline.filter(shown).sort((a, b) => b.lastSeen - a.lastSeen);
   const clusters = membersByCluster(live);
-  const allWarnings = warnings(live, fleet.duplicates(now));
+  const allWarnings = warnings(live, fleet.duplicates(now), visibility, options.warnings ?? []);
 
   return {
     generated_at: iso(now),
@@ -244,12 +289,12 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ...(g.count > limits.maxNames ? { more: g.count - limits.maxNames } : {}),
     })),
     outliers: target
-      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name)))
+      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name), reach(o.record)))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
     clusters: clusters.slice(0, limits.maxOutliers).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name), now, limits)),
     clusters_omitted: Math.max(0, clusters.length - limits.maxOutliers),
-    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now)),
+    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now, reach(r))),
     page: { number: page, size: pageSize, total_servers: details.length, total_pages: totalPages },
     offline: gone.slice(0, limits.maxNames).map((r) => ({
       name: r.name,
@@ -261,5 +306,6 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     offline_omitted: Math.max(0, gone.length - limits.maxNames),
     warnings: allWarnings.slice(0, limits.maxNames),
     warnings_omitted: Math.max(0, allWarnings.length - limits.maxNames),
+    visibility: visibilityView(visibility, limits),
   };
 }

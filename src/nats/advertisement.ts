@@ -1,4 +1,4 @@
-import { ObservationKind, type ServerObservation } from "../core/observation.js";
+import { ObservationKind, type ServerObservation, type Topology } from "../core/observation.js";
 import { parseVersion } from "../core/version.js";
 import { isJsonObject } from "../core/is-json-object.js";
 
@@ -31,6 +31,8 @@ export class AdvertisementError extends Error {
 export const MAX_ADVERTISEMENT_BYTES = 512 * 1024;
 const MAX_NAME = 256;
 const MAX_FIELD = 256;
+/** Routes and gateways read from one STATSZ; a route pool of 3 per peer still fits 1000 peers. */
+const MAX_PEERS = 4096;
 
 type Json = Record<string, unknown>;
 const decoder = new TextDecoder();
@@ -70,6 +72,7 @@ function parseJson(data: Uint8Array): Json {
 }
 
 interface Extra {
+  readonly topology?: Topology;
   readonly startedAt?: number | undefined;
   readonly go?: string;
   readonly gitCommit?: string;
@@ -96,14 +99,28 @@ function fromServerInfo(kind: ObservationKind, info: unknown, extra: Extra): Ser
     ...(extra.startedAt !== undefined ? { startedAt: extra.startedAt } : {}),
     ...(extra.go ? { go: extra.go } : {}),
     ...(extra.gitCommit ? { gitCommit: extra.gitCommit } : {}),
+    ...(extra.topology ? { topology: extra.topology } : {}),
   };
+}
+
+/** Names in a STATSZ list of routes or gateways; entries without a usable name are left out. */
+function names(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  const out: string[] = [];
+  for (const e of list.slice(0, MAX_PEERS)) {
+    if (isJsonObject(e) && typeof e["name"] === "string" && e["name"] !== "" && e["name"].length <= MAX_NAME) out.push(e["name"]);
+  }
+  return out;
 }
 
 /** `$SYS.SERVER.<id>.STATSZ` and answers to `$SYS.REQ.SERVER.PING`: `{server, statsz}`. */
 export function parseStatsz(data: Uint8Array): ServerObservation {
   const msg = parseJson(data);
   const statsz = isJsonObject(msg["statsz"]) ? msg["statsz"] : {};
-  return fromServerInfo(ObservationKind.Stats, msg["server"], { startedAt: startTime(statsz["start"]) });
+  return fromServerInfo(ObservationKind.Stats, msg["server"], {
+    startedAt: startTime(statsz["start"]),
+    topology: { routes: names(statsz["routes"]), gateways: names(statsz["gateways"]) },
+  });
 }
 
 /** Answers to `$SYS.REQ.SERVER.PING.VARZ`: `{server, data: varz}`; the only source of go and git. */

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { ObservationKind, type ServerObservation } from "../core/observation.js";
 import { AdvertisementError, parseLifecycle, parseStatsz, parseVarz, RejectReason } from "./advertisement.js";
 import { INBOX_PREFIX } from "./connect.js";
+import type { PingRounds } from "../core/ping-rounds.js";
 
 /** The $SYS subjects the collector reads and sends; nats-conf/ grants the monitor exactly these. */
 export const SysSubject = {
@@ -19,12 +20,24 @@ export interface CollectorOptions {
   readonly pollIntervalMs: number;
   readonly log: Logger;
   readonly onObservation: (obs: ServerObservation) => void;
+  readonly now: () => number;
+  /** Counts the answers to each ping. */
+  readonly rounds: PingRounds;
+  /** Clusters whose servers should be asked for a fresh STATSZ now (see core/reachability.ts). */
+  readonly probeTargets: (now: number) => string[];
+  readonly onProbe: (cluster: string, now: number) => void;
 }
+
+/** How often the collector looks for clusters to probe. */
+const PROBE_TICK_MS = 500;
+/** The reply token of probe answers, which belong to no ping round. */
+const PROBE_TOKEN = "probe";
 
 export interface CollectorStats {
   readonly received: Record<ObservationKind, number>;
   readonly rejected: Record<RejectReason, number>;
   pings: number;
+  probes: number;
 }
 
 type Parser = (data: Uint8Array) => ServerObservation;
@@ -39,11 +52,13 @@ export class Collector {
     received: { stats: 0, varz: 0, "lame-duck": 0, shutdown: 0 },
     rejected: { "too-large": 0, "not-json": 0, "not-object": 0, "missing-server": 0, "bad-field": 0, "bad-version": 0 },
     pings: 0,
+    probes: 0,
   };
   readonly #subs: Subscription[] = [];
   readonly #statsInbox = createInbox(INBOX_PREFIX);
   readonly #varzInbox = createInbox(INBOX_PREFIX);
   #timer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(
@@ -58,12 +73,14 @@ export class Collector {
     this.#listen(SysSubject.Shutdown, lifecycle(ObservationKind.Shutdown));
     // Ping answers come back on long-lived inboxes of our own and flow through the same path as
     // advertisements: nothing waits for "all" servers, which nobody can know.
-    this.#listen(this.#statsInbox, parseStatsz);
+    this.#listen(`${this.#statsInbox}.*`, parseStatsz);
     this.#listen(this.#varzInbox, parseVarz);
     await this.nc.flush();
     this.ping();
     this.#timer = setInterval(() => this.ping(), this.opts.pollIntervalMs);
     this.#timer.unref();
+    this.#probeTimer = setInterval(() => this.#probe(), PROBE_TICK_MS);
+    this.#probeTimer.unref();
     void this.#watchStatus();
   }
 
@@ -71,8 +88,21 @@ export class Collector {
   ping(): void {
     if (this.#stopped || this.nc.isClosed()) return;
     this.stats.pings++;
-    this.nc.publish(SysSubject.Ping, "", { reply: this.#statsInbox });
+    const round = this.opts.rounds.begin(this.opts.now());
+    this.nc.publish(SysSubject.Ping, "", { reply: `${this.#statsInbox}.${round}` });
     this.nc.publish(SysSubject.PingVarz, "", { reply: this.#varzInbox });
+  }
+
+  /** Asks the servers of clusters where one went quiet for a fresh STATSZ: who answers, whom they route to. */
+  #probe(): void {
+    if (this.#stopped || this.nc.isClosed()) return;
+    const now = this.opts.now();
+    for (const cluster of this.opts.probeTargets(now)) {
+      this.stats.probes++;
+      // The server filters by substring of the cluster name: other clusters' answers are just more news.
+      this.nc.publish(SysSubject.Ping, cluster === "" ? "" : JSON.stringify({ cluster }), { reply: `${this.#statsInbox}.${PROBE_TOKEN}` });
+      this.opts.onProbe(cluster, now);
+    }
   }
 
   /** Asks one server for its VARZ (go version, git commit), e.g. after it restarted. */
@@ -97,6 +127,10 @@ export class Collector {
       return;
     }
     this.stats.received[obs.kind]++;
+    if (msg.subject.startsWith(this.#statsInbox + ".")) {
+      const token = msg.subject.slice(this.#statsInbox.length + 1);
+      if (token !== PROBE_TOKEN) this.opts.rounds.answered(token, obs.name);
+    }
     this.opts.onObservation(obs);
     // A server that is shutting down is gone; ask the rest so the picture is complete at once.
     if (obs.kind === ObservationKind.Shutdown) this.ping();
@@ -121,6 +155,7 @@ export class Collector {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#probeTimer) clearInterval(this.#probeTimer);
     for (const s of this.#subs) s.unsubscribe();
   }
 }

@@ -1,0 +1,90 @@
+import type { Fleet } from "./fleet.js";
+import { ServerState, type ServerRecord } from "./server-record.js";
+import { compareVersions, parseVersion } from "./version.js";
+
+/**
+ * Telling a dead server from a quiet one, without waiting for --offline-after: a server killed
+ * with SIGKILL sends no SHUTDOWN, but its peers drop their routes to it at once and list the rest
+ * in their next STATSZ. The monitor asks a cluster for fresh STATSZ when one of its servers is
+ * quieter than it should be, or a peer stopped listing it; a server that does not answer and that
+ * no answering peer lists as a route is unreachable. Pure: times come in as arguments.
+ */
+export const ReachabilityTiming = {
+  /** A live server's answer to a probe arrives well within this. */
+  answerGraceMs: 1000,
+  /** Beyond its advertisement interval, how late a STATSZ may be before the cluster is probed. */
+  silenceSlackMs: 1000,
+  /** A cluster is probed again at most this often while a suspect stays silent. */
+  reprobeMs: 5000,
+} as const;
+
+const V2_10 = parseVersion("2.10.0")!;
+
+/** How often a server sends STATSZ on its own: every 30 s before 2.10, every 10 s since (server/events.go). */
+export function advertisementIntervalMs(version: string): number {
+  const v = parseVersion(version);
+  return v && compareVersions(v, V2_10) < 0 ? 30_000 : 10_000;
+}
+
+/** Servers that should be answering: known, not shut down, not yet past --offline-after. */
+function watched(fleet: Fleet, now: number): ServerRecord[] {
+  return [...fleet.records()].filter((r) => r.state !== ServerState.ShutDown && fleet.isLive(r, now));
+}
+
+function byCluster(records: readonly ServerRecord[]): Map<string, ServerRecord[]> {
+  const out = new Map<string, ServerRecord[]>();
+  for (const r of records) {
+    const list = out.get(r.cluster);
+    if (list) list.push(r);
+    else out.set(r.cluster, [r]);
+  }
+  return out;
+}
+
+/** Whether a peer heard after `since` no longer lists `r` among its routes. */
+function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerRecord[], since: number): boolean {
+  return peers.some((p) => {
+    const s = p !== r ? fleet.sighting(p.name) : undefined;
+    return s !== undefined && s.at > since && !s.routes.has(r.name);
+  });
+}
+
+/** Clusters to ask for fresh STATSZ now: one of their servers is overdue or no longer routed to. */
+export function clustersToProbe(fleet: Fleet, now: number): string[] {
+  const out: string[] = [];
+  for (const [cluster, members] of byCluster(watched(fleet, now))) {
+    const latest = fleet.probes(cluster)?.latest;
+    if (latest !== undefined && now - latest < ReachabilityTiming.reprobeMs) continue;
+    const overdue = (r: ServerRecord) => now - r.lastSeen > advertisementIntervalMs(r.version) + ReachabilityTiming.silenceSlackMs;
+    if (members.some((r) => overdue(r) || droppedByPeer(fleet, r, members, r.lastSeen))) out.push(cluster);
+  }
+  return out;
+}
+
+/** The latest probe of a cluster whose answers have had time to arrive. */
+function settledProbe(fleet: Fleet, cluster: string, now: number): number | undefined {
+  const p = fleet.probes(cluster);
+  if (!p) return undefined;
+  return now - p.latest >= ReachabilityTiming.answerGraceMs ? p.latest : p.previous;
+}
+
+/**
+ * Servers that did not answer a probe of their cluster, sent after they were last heard, and that
+ * none of the peers that did answer lists as a route; each with when it was last heard from.
+ */
+export function unreachableServers(fleet: Fleet, now: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [cluster, members] of byCluster(watched(fleet, now))) {
+    const probed = settledProbe(fleet, cluster, now);
+    if (probed === undefined) continue;
+    for (const r of members) {
+      if (r.lastSeen >= probed) continue;
+      const stillRouted = members.some((p) => {
+        const s = p !== r ? fleet.sighting(p.name) : undefined;
+        return s !== undefined && s.at >= probed && s.routes.has(r.name);
+      });
+      if (!stillRouted) out.set(r.name, r.lastSeen);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import test from "ava";
+import { Fleet } from "../../src/core/fleet.js";
+import { PingRounds } from "../../src/core/ping-rounds.js";
+import { advertisementIntervalMs, clustersToProbe, ReachabilityTiming, unreachableServers } from "../../src/core/reachability.js";
+import { buildReport } from "../../src/core/version-report.js";
+import { assessVisibility } from "../../src/core/visibility.js";
+import { observation } from "../helpers/observations.js";
+
+const T0 = 1_000_000;
+const { answerGraceMs, reprobeMs } = ReachabilityTiming;
+
+/** a, b, c in cluster c1, fully routed, all heard at `at`. */
+function cluster(at: number, version = "2.10.27"): Fleet {
+  const f = new Fleet({ offlineAfterMs: 120_000 });
+  const all = ["a", "b", "c"];
+  for (const n of all) f.observe(observation(n, version, { topology: { routes: all.filter((o) => o !== n), gateways: [] } }), at);
+  return f;
+}
+
+/** A STATSZ of `name` listing `routes`, at `at`. */
+function advertise(f: Fleet, name: string, routes: string[], at: number, version = "2.10.27"): void {
+  f.observe(observation(name, version, { topology: { routes, gateways: [] } }), at);
+}
+
+test("advertisement intervals follow the server: 30 s before 2.10, 10 s since", (t) => {
+  t.is(advertisementIntervalMs("2.9.10"), 30_000);
+  t.is(advertisementIntervalMs("2.10.0"), 10_000);
+  t.is(advertisementIntervalMs("2.15.1"), 10_000);
+  t.is(advertisementIntervalMs("2.11.0-RC.1"), 10_000);
+});
+
+test("a quiet, fully routed cluster is not probed; an overdue server gets its cluster probed", (t) => {
+  const f = cluster(T0);
+  t.deepEqual(clustersToProbe(f, T0 + 5_000), []);
+  advertise(f, "a", ["b", "c"], T0 + 10_000);
+  advertise(f, "b", ["a", "c"], T0 + 10_000);
+  t.deepEqual(clustersToProbe(f, T0 + 11_000), [], "c is 11 s quiet, within 10 s + slack");
+  t.deepEqual(clustersToProbe(f, T0 + 12_000), ["c1"]);
+});
+
+test("a 2.9 server 15 s quiet is not overdue (it advertises every 30 s)", (t) => {
+  const f = cluster(T0, "2.9.10");
+  t.deepEqual(clustersToProbe(f, T0 + 15_000), []);
+  t.deepEqual(clustersToProbe(f, T0 + 32_000), ["c1"]);
+});
+
+test("a peer that stops listing a server gets the cluster probed at once", (t) => {
+  const f = cluster(T0);
+  advertise(f, "a", ["b"], T0 + 2_000);
+  t.deepEqual(clustersToProbe(f, T0 + 2_000), ["c1"]);
+});
+
+test("killed servers: unreachable once a probe went unanswered and the survivor no longer routes to them", (t) => {
+  const f = cluster(T0);
+  advertise(f, "a", [], T0 + 3_000);
+  f.noteProbe("c1", T0 + 3_000);
+  t.is(unreachableServers(f, T0 + 3_000 + answerGraceMs - 1).size, 0, "answers may still be on their way");
+  advertise(f, "a", [], T0 + 3_010); // a answers the probe
+  const gone = unreachableServers(f, T0 + 3_000 + answerGraceMs);
+  t.deepEqual([...gone.keys()].sort(), ["b", "c"]);
+  t.is(gone.get("b"), T0, "since it was last heard");
+  t.deepEqual(clustersToProbe(f, T0 + 3_000 + reprobeMs - 1), [], "probes are spaced");
+  // A second probe must not hide them while its answers are pending.
+  f.noteProbe("c1", T0 + 8_000);
+  t.is(unreachableServers(f, T0 + 8_100).size, 2);
+  // b comes back.
+  advertise(f, "b", ["a"], T0 + 9_000);
+  t.deepEqual([...unreachableServers(f, T0 + 9_000).keys()], ["c"]);
+});
+
+test("a silent server that its peers still route to is not unreachable, only not answering", (t) => {
+  const f = cluster(T0);
+  advertise(f, "a", ["b", "c"], T0 + 12_000);
+  advertise(f, "b", ["a", "c"], T0 + 12_000);
+  f.noteProbe("c1", T0 + 12_000);
+  t.is(unreachableServers(f, T0 + 14_000).size, 0);
+});
+
+test("a lone server that stops answering is unreachable; a shut-down one is not (it said so)", (t) => {
+  const f = new Fleet({ offlineAfterMs: 120_000 });
+  f.observe(observation("solo", "2.10.27", { cluster: "", topology: { routes: [], gateways: [] } }), T0);
+  f.observe(observation("quit", "2.10.27", { cluster: "q", topology: { routes: [], gateways: [] } }), T0);
+  f.observe(observation("quit", "2.10.27", { cluster: "q", kind: "shutdown" }), T0 + 1);
+  t.deepEqual(clustersToProbe(f, T0 + 12_000), [""]);
+  f.noteProbe("", T0 + 12_000);
+  t.deepEqual([...unreachableServers(f, T0 + 14_000).keys()], ["solo"]);
+  t.is(unreachableServers(f, T0 + 200_000).size, 0, "past --offline-after it is offline, not unreachable");
+});
+
+test("the report shows unreachable servers, a warning, and what the last ping saw against what routes list", (t) => {
+  const f = cluster(T0);
+  const rounds = new PingRounds();
+  const id = rounds.begin(T0 + 1_000);
+  rounds.answered(id, "a");
+  advertise(f, "a", ["d"], T0 + 1_010); // routes to d, a server the monitor never heard
+  f.noteProbe("c1", T0 + 1_000);
+  const now = T0 + 4_000;
+  const unreachable = unreachableServers(f, now);
+  const visibility = assessVisibility(f, rounds.last(now), unreachable, now);
+  t.deepEqual(visibility.notAnswering, ["b", "c", "d"]);
+  t.is(visibility.expectedServers, 4);
+  const r = buildReport(f, now, {}, { visibility });
+  t.is(r.server_count, 3, "still members, still on their versions");
+  t.deepEqual(r.servers.map((s) => s.state), ["running", "unreachable", "unreachable"]);
+  t.is(r.servers[1]!.unreachable_since, new Date(T0).toISOString());
+  t.deepEqual(r.warnings.filter((w) => w.kind === "unreachable").map((w) => w.server), ["b", "c"]);
+  t.deepEqual(r.visibility, {
+    last_ping: { at: new Date(T0 + 1_000).toISOString(), answered: 1 },
+    expected_servers: 4,
+    expected_clusters: 1,
+    not_answering: ["b", "c", "d"],
+    not_answering_omitted: 0,
+    unreachable: 2,
+    unseen_clusters: [],
+  });
+});
+
+test("a gateway to a cluster never heard from is a warning", (t) => {
+  const f = new Fleet({ offlineAfterMs: 120_000 });
+  f.observe(observation("e1", "2.10.27", { cluster: "east", topology: { routes: [], gateways: ["west", "east"] } }), T0);
+  const v = assessVisibility(f, undefined, new Map(), T0);
+  t.deepEqual(v.unseenClusters, ["west"]);
+  t.is(v.expectedClusters, 2);
+  t.true(buildReport(f, T0, {}, { visibility: v }).warnings.some((w) => w.kind === "unseen-cluster" && w.detail.includes('"west"')));
+});
