@@ -7,7 +7,7 @@ import { Fleet, ObserveOutcome } from "./core/fleet.js";
 import { mergeRecords } from "./core/merge-records.js";
 import type { ServerObservation } from "./core/observation.js";
 import type { ServerRecord } from "./core/server-record.js";
-import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, type VersionReport } from "./core/version-report.js";
+import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, type VersionReport, type Warning } from "./core/version-report.js";
 import { Collector } from "./nats/collector.js";
 import { connectTo } from "./nats/connect.js";
 import { startReportService } from "./nats/report-service.js";
@@ -33,6 +33,7 @@ import {
 } from "./nats/startup-check.js";
 import type { UserInfo } from "./nats/user-info.js";
 import { PingRounds } from "./core/ping-rounds.js";
+import { BucketKeeper } from "./nats/bucket-keeper.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
 import { assessVisibility, type Visibility } from "./core/visibility.js";
 
@@ -52,6 +53,10 @@ const WARMUP_MS = 1500;
 /** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
 const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
+/** How often the bucket's existence is checked (besides after every failed write). */
+const BUCKET_CHECK_MS = 1000;
+/** How long a warning about the service itself stays in the report. */
+const OWN_WARNING_MS = 3_600_000;
 /** How long the start-up ping waits for a first server to answer. */
 const START_PING_TIMEOUT_MS = 3000;
 /** How long start-up waits for JetStream to answer (leader elections) before giving up. */
@@ -78,6 +83,7 @@ export class VersionMonitor {
   readonly collector: Collector;
   readonly tracker: MismatchTracker;
   readonly republish: RepublishGuard;
+  readonly keeper: BucketKeeper;
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   readonly #rounds = new PingRounds();
@@ -101,6 +107,17 @@ export class VersionMonitor {
       bucket: config.bucket,
       log: log.child({ component: "store" }),
       resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
+      onWriteFailed: () => void this.keeper.check(),
+    });
+    this.keeper = new BucketKeeper(app, {
+      bucket: config.bucket,
+      intervalMs: BUCKET_CHECK_MS,
+      log: log.child({ component: "bucket" }),
+      now,
+      recreate: async () => {
+        await openBucket(app, config.bucket, config.replicas, log);
+        return { servers: this.store.rewriteAll([...this.fleet.records()]), mismatch_records: this.tracker.bucketRecreated() };
+      },
     });
     this.tracker = new MismatchTracker(kv, app, this.fleet, events, {
       bucket: config.bucket,
@@ -192,6 +209,7 @@ export class VersionMonitor {
     await this.republish.start();
     await this.tracker.start();
     await this.collector.start();
+    this.keeper.start();
     this.#forgetTimer = setInterval(() => void this.forgetSilentServers(), FORGET_CHECK_MS);
     this.#forgetTimer.unref();
     this.#service = await startReportService(this.app, {
@@ -253,7 +271,21 @@ export class VersionMonitor {
 
   report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
     const now = this.now();
-    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: [] });
+    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: this.#ownWarnings(now) });
+  }
+
+  /** Warnings about the service itself, before the servers'. */
+  #ownWarnings(now: number): Warning[] {
+    const out: Warning[] = [];
+    const recreated = this.keeper.lastRecreatedAt;
+    if (recreated !== undefined && now - recreated < OWN_WARNING_MS) {
+      out.push({
+        kind: "bucket-recreated",
+        server: "",
+        detail: `the KV bucket ${JSON.stringify(this.config.bucket)} was deleted; it was created again at ${new Date(recreated).toISOString()} with what the service held in memory (history older than that is gone)`,
+      });
+    }
+    return out;
   }
 
   /** What the monitor sees of the system now: answers to its last ping, unreachable servers. */
@@ -321,6 +353,7 @@ export class VersionMonitor {
       kv: this.store.stats,
       mismatch: this.tracker.stats,
       republish: this.republish.stats,
+      bucket_recreations: this.keeper.recreations,
     };
   }
 
@@ -350,6 +383,7 @@ export class VersionMonitor {
     await this.#service?.stop().catch(() => undefined);
     this.collector.stop();
     clearInterval(this.#forgetTimer);
+    await this.keeper.stop();
     await this.tracker.stop();
     await this.republish.stop();
     await this.store.close();

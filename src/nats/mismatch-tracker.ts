@@ -101,6 +101,8 @@ export class MismatchTracker {
   #timer: NodeJS.Timeout | undefined;
   #warm: NodeJS.Timeout | undefined;
   #watcher: QueuedIterator<KvWatchEntry> | undefined;
+  /** The revision the KV watch resumes from when it is started again. */
+  #followNext = 1;
   #following: Promise<void> | undefined;
   #ready = false;
   #running: Promise<void> | undefined;
@@ -201,13 +203,13 @@ export class MismatchTracker {
 
   /** Follows every instance's record writes; an ordered consumer that dies is started again where it stopped. */
   async #follow(from: number): Promise<void> {
-    let next = from;
+    this.#followNext = from;
     while (!this.#stopped) {
       try {
-        this.#watcher = await this.kv.watch({ key: `${KEY_PREFIX}>`, resumeFromRevision: next });
+        this.#watcher = await this.kv.watch({ key: `${KEY_PREFIX}>`, resumeFromRevision: this.#followNext });
         if (this.#stopped) this.#watcher.stop();
         for await (const e of this.#watcher) {
-          next = e.revision + 1;
+          this.#followNext = e.revision + 1;
           this.#hold(e.key, e.revision, e.operation === "PUT" ? e.value : undefined);
         }
       } catch (err) {
@@ -217,6 +219,24 @@ export class MismatchTracker {
       this.stats.watchRestarts++;
       await new Promise((r) => setTimeout(r, WATCH_RETRY_MS));
     }
+  }
+
+  /**
+   * The bucket was deleted and created again, empty: every record held is written back (as a
+   * create), and following starts again from the first revision. Returns how many are written.
+   */
+  bucketRecreated(): number {
+    let n = 0;
+    for (const [scope, held] of this.#held) {
+      if (!held.record) continue;
+      this.#held.set(scope, { ...held, revision: 0, repair: true });
+      n++;
+    }
+    this.#revision++;
+    this.#followNext = 1;
+    this.#watcher?.stop();
+    this.requestEvaluation();
+    return n;
   }
 
   /** The durable start of a scope's current mismatch, for reports. */
@@ -280,7 +300,10 @@ export class MismatchTracker {
       if (!held.repair || !held.record) continue;
       const record = { ...held.record, writer: `${this.#instance}.${++this.#writes}` };
       const key = KEY_PREFIX + encodeKeyToken(scope);
-      const revision = await this.kv.update(key, encodeMismatchRecord(record), held.revision).catch(() => undefined);
+      const data = encodeMismatchRecord(record);
+      // Revision 0: the key is not there (a bucket created again); update() refuses 0.
+      const write = held.revision === 0 ? this.kv.create(key, data) : this.kv.update(key, data, held.revision);
+      const revision = await write.catch(() => undefined);
       if (revision !== undefined) {
         if (this.#held.get(scope) === held) this.#held.set(scope, { record, revision });
       } else {

@@ -15,6 +15,8 @@ export interface StoreOptions {
    * write instead (our view merged with the stored one).
    */
   readonly resolveConflict: (ours: ServerRecord, stored: ServerRecord) => ServerRecord;
+  /** Told of every write that failed for good, e.g. so that a deleted bucket is noticed at once. */
+  readonly onWriteFailed?: () => void;
 }
 
 export interface StoreStats {
@@ -136,6 +138,7 @@ export class ServerStore {
   #failed(key: string, record: ServerRecord, err: unknown): void {
     this.stats.errors++;
     this.opts.log.warn({ key, err: (err as Error).message }, "KV write failed; retrying in 1s");
+    this.opts.onWriteFailed?.();
     if (this.#closed) return;
     const timer = setTimeout(() => {
       this.#retries.delete(timer);
@@ -143,6 +146,17 @@ export class ServerStore {
       if (!this.#pending.has(key)) this.save(record);
     }, RETRY_DELAY_MS);
     this.#retries.add(timer);
+  }
+
+  /** The bucket was created again, empty: every record is written anew (create, not update). */
+  rewriteAll(records: Iterable<ServerRecord>): number {
+    this.#revisions.clear();
+    let n = 0;
+    for (const r of records) {
+      this.save(r);
+      n++;
+    }
+    return n;
   }
 
   /** Removes a forgotten server's entry (a delete marker; loading skips it). */
