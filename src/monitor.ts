@@ -34,6 +34,7 @@ import {
 import type { UserInfo } from "./nats/user-info.js";
 import { PingRounds } from "./core/ping-rounds.js";
 import { BucketKeeper } from "./nats/bucket-keeper.js";
+import { PermissionWatch } from "./nats/permission-watch.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
 import { assessVisibility, type Visibility } from "./core/visibility.js";
 
@@ -55,6 +56,8 @@ const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
 /** How often the bucket's existence is checked (besides after every failed write). */
 const BUCKET_CHECK_MS = 1000;
+/** After the server refused one of the system connection's publishes, unanswered probes prove nothing for this long. */
+const PING_REFUSAL_MEMORY_MS = 60_000;
 /** How long a warning about the service itself stays in the report. */
 const OWN_WARNING_MS = 3_600_000;
 /** How long the start-up ping waits for a first server to answer. */
@@ -84,6 +87,7 @@ export class VersionMonitor {
   readonly tracker: MismatchTracker;
   readonly republish: RepublishGuard;
   readonly keeper: BucketKeeper;
+  readonly permissions: PermissionWatch;
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   readonly #rounds = new PingRounds();
@@ -109,6 +113,7 @@ export class VersionMonitor {
       resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
       onWriteFailed: () => void this.keeper.check(),
     });
+    this.permissions = new PermissionWatch({ log: log.child({ component: "permissions" }), now });
     this.keeper = new BucketKeeper(app, {
       bucket: config.bucket,
       intervalMs: BUCKET_CHECK_MS,
@@ -201,6 +206,8 @@ export class VersionMonitor {
 
   /** Loads state first, so that the first report already knows every server's first-seen time. */
   async #run(): Promise<void> {
+    this.permissions.watch(this.sys, "system");
+    this.permissions.watch(this.app, "application");
     for (const r of await this.store.loadAll()) {
       this.fleet.set(r);
       this.#persistedLastSeen.set(r.name, r.lastSeen);
@@ -276,7 +283,11 @@ export class VersionMonitor {
 
   /** Warnings about the service itself, before the servers'. */
   #ownWarnings(now: number): Warning[] {
-    const out: Warning[] = [];
+    const out: Warning[] = this.permissions.recent(OWN_WARNING_MS).map((d) => ({
+      kind: "permission-denied" as const,
+      server: "",
+      detail: `the ${d.connection} connection may not ${d.operation === "publish" ? "publish to" : "subscribe to"} ${JSON.stringify(d.subject)} (refused ${d.count} time(s) since ${new Date(d.since).toISOString()}, last at ${new Date(d.last).toISOString()}): restore the permission in the accounts configuration (nats-conf/accounts.conf shows what the service needs)`,
+    }));
     const recreated = this.keeper.lastRecreatedAt;
     if (recreated !== undefined && now - recreated < OWN_WARNING_MS) {
       out.push({
@@ -290,7 +301,8 @@ export class VersionMonitor {
 
   /** What the monitor sees of the system now: answers to its last ping, unreachable servers. */
   visibility(now = this.now()): Visibility {
-    return assessVisibility(this.fleet, this.#rounds.last(now), unreachableServers(this.fleet, now), now);
+    const refused = this.permissions.recent(PING_REFUSAL_MEMORY_MS).some((d) => d.connection === "system" && d.operation === "publish");
+    return assessVisibility(this.fleet, this.#rounds.last(now), unreachableServers(this.fleet, now, !refused), now);
   }
 
   /**
@@ -354,6 +366,7 @@ export class VersionMonitor {
       mismatch: this.tracker.stats,
       republish: this.republish.stats,
       bucket_recreations: this.keeper.recreations,
+      permission_denials: this.permissions.recent(OWN_WARNING_MS).map((d) => ({ connection: d.connection, operation: d.operation, subject: d.subject, count: d.count })),
     };
   }
 
@@ -384,6 +397,7 @@ export class VersionMonitor {
     this.collector.stop();
     clearInterval(this.#forgetTimer);
     await this.keeper.stop();
+    this.permissions.stop();
     await this.tracker.stop();
     await this.republish.stop();
     await this.store.close();

@@ -71,9 +71,11 @@ function settledProbe(fleet: Fleet, cluster: string, now: number): number | unde
 /**
  * Servers that did not answer a probe of their cluster, sent after they were last heard, and that
  * none of the peers that did answer lists as a route; each with when it was last heard from.
+ * `probesDelivered` is false while the server refuses the monitor's pings: silence then proves nothing.
  */
-export function unreachableServers(fleet: Fleet, now: number): Map<string, number> {
+export function unreachableServers(fleet: Fleet, now: number, probesDelivered = true): Map<string, number> {
   const out = new Map<string, number>();
+  if (!probesDelivered) return out;
   for (const [cluster, members] of byCluster(watched(fleet, now))) {
     const probed = settledProbe(fleet, cluster, now);
     if (probed === undefined) continue;

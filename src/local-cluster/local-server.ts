@@ -104,6 +104,20 @@ export class LocalServer {
     await this.stop("SIGUSR2", timeoutMs);
   }
 
+  /**
+   * Replaces the accounts file next to this server's configuration and reloads it (SIGHUP, as
+   * `nats-server --signal reload` does); resolves once the server logged the reload.
+   */
+  async reloadAccounts(text: string): Promise<void> {
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    const logPath = join(this.dir, `server.${this.#starts}.log`);
+    const reloads = () => (readFileSync(logPath, "utf8").match(/Reloaded server configuration/g) ?? []).length;
+    const before = reloads();
+    writeFileSync(join(this.dir, "accounts.conf"), text);
+    this.#child!.kill("SIGHUP");
+    await waitUntil(`${this.name} to reload its configuration`, () => (reloads() > before ? true : undefined), 10_000);
+  }
+
   /** Kills without ceremony; for cleanup after failures. */
   kill(): void {
     if (this.running) this.#child?.kill("SIGKILL");

@@ -42,6 +42,11 @@ export interface CollectorStats {
 
 type Parser = (data: Uint8Array) => ServerObservation;
 
+interface Listener {
+  readonly subject: string;
+  readonly parse: Parser;
+}
+
 /**
  * Reads every server's advertisements from the system account: STATSZ as they are published (a
  * new version is seen at the server's first advertisement, not at the next poll), LAMEDUCK and
@@ -55,6 +60,8 @@ export class Collector {
     probes: 0,
   };
   readonly #subs: Subscription[] = [];
+  readonly #listeners: Listener[] = [];
+  readonly #dead = new Set<Listener>();
   readonly #statsInbox = createInbox(INBOX_PREFIX);
   readonly #varzInbox = createInbox(INBOX_PREFIX);
   #timer: NodeJS.Timeout | undefined;
@@ -77,7 +84,10 @@ export class Collector {
     this.#listen(this.#varzInbox, parseVarz);
     await this.nc.flush();
     this.ping();
-    this.#timer = setInterval(() => this.ping(), this.opts.pollIntervalMs);
+    this.#timer = setInterval(() => {
+      this.#resubscribe();
+      this.ping();
+    }, this.opts.pollIntervalMs);
     this.#timer.unref();
     this.#probeTimer = setInterval(() => this.#probe(), PROBE_TICK_MS);
     this.#probeTimer.unref();
@@ -112,7 +122,14 @@ export class Collector {
   }
 
   #listen(subject: string, parse: Parser): void {
-    const sub = this.nc.subscribe(subject, { callback: (err, msg) => (err ? this.#subError(subject, err) : this.#handle(msg, parse)) });
+    const listener = { subject, parse };
+    this.#listeners.push(listener);
+    this.#subscribe(listener);
+  }
+
+  #subscribe(l: Listener): void {
+    if (this.#stopped) return;
+    const sub = this.nc.subscribe(l.subject, { callback: (err, msg) => (err ? this.#subError(l.subject, err) : this.#handle(msg, l.parse)) });
     this.#subs.push(sub);
   }
 
@@ -136,8 +153,20 @@ export class Collector {
     if (obs.kind === ObservationKind.Shutdown) this.ping();
   }
 
+  /** A refused subscription is tried again every poll interval; the refusal itself is logged once, elsewhere. */
   #subError(subject: string, err: Error): void {
-    this.opts.log.error({ subject, err: err.message }, "subscription failed (permissions?)");
+    this.opts.log.debug({ subject, err: err.message }, "subscription refused; trying again at the next poll");
+    const entry = this.#listeners.find((l) => l.subject === subject);
+    if (entry) this.#dead.add(entry);
+  }
+
+  #resubscribe(): void {
+    if (this.#dead.size === 0) return;
+    for (let i = this.#subs.length - 1; i >= 0; i--) if (this.#subs[i]!.isClosed()) this.#subs.splice(i, 1);
+    for (const l of this.#dead) {
+      this.#dead.delete(l);
+      this.#subscribe(l);
+    }
   }
 
   async #watchStatus(): Promise<void> {

@@ -68,6 +68,13 @@ test("killed servers: unreachable once a probe went unanswered and the survivor 
   t.deepEqual([...unreachableServers(f, T0 + 9_000).keys()], ["c"]);
 });
 
+test("while the server refuses the monitor's pings, an unanswered probe proves nothing", (t) => {
+  const f = cluster(T0);
+  f.noteProbe("c1", T0 + 12_000);
+  t.is(unreachableServers(f, T0 + 14_000).size, 3, "taken at its word, nobody answered");
+  t.is(unreachableServers(f, T0 + 14_000, false).size, 0);
+});
+
 test("a silent server that its peers still route to is not unreachable, only not answering", (t) => {
   const f = cluster(T0);
   advertise(f, "a", ["b", "c"], T0 + 12_000);
