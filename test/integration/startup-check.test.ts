@@ -63,22 +63,22 @@ function assertOneLine(t: import("ava").ExecutionContext, r: CliResult, expected
   t.log(lines[0]);
 }
 
-test("a system connection in the application account exits 2, naming the account and the --sys-* settings", async (t) => {
+test.serial("a system connection in the application account exits 2, naming the account and the --sys-* settings", async (t) => {
   const r = await serve(ctx.modern!, users.monitor, users.admin);
   assertOneLine(t, r, [/system connection \(user "admin"\)/, /account "APP"/, /not the system account/, /--sys-user/, /NATS_SYS_CREDS/]);
 });
 
-test("on 2.9, where the server cannot name the account, the message still says it is not the system account", async (t) => {
+test.serial("on 2.9, where the server cannot name the account, the message still says it is not the system account", async (t) => {
   const r = await serve(ctx.legacy!, users.monitor, users.admin);
   assertOneLine(t, r, [/system connection \(user "admin"\)/, /not in the system account/, /--sys-user/]);
 });
 
-test("a system user denied $SYS.REQ.SERVER.PING exits 2 naming the subject", async (t) => {
+test.serial("a system user denied $SYS.REQ.SERVER.PING exits 2 naming the subject", async (t) => {
   const r = await serve(ctx.modern!, users.monitor, { user: "sys-noping", pass: "s" });
   assertOneLine(t, r, [/system connection \(user "sys-noping"\) may not publish to "\$SYS\.REQ\.SERVER\.PING"/, /publish permissions/]);
 });
 
-test("--wait-for-servers keeps waiting instead, saying why at warn level every interval", async (t) => {
+test.serial("--wait-for-servers keeps waiting instead, saying why at warn level every interval", async (t) => {
   const child = spawnCli(["serve", "--server", ctx.modern!.urls.join(","), "--user", users.monitor.user, "--password", users.monitor.pass,
     "--sys-user", users.admin.user, "--sys-password", users.admin.pass, "--wait-for-servers", "--poll-interval", "1s", "--log-level", "warn"]);
   t.teardown(() => void child.kill("SIGKILL"));
@@ -92,17 +92,17 @@ test("--wait-for-servers keeps waiting instead, saying why at warn level every i
   await child.done;
 });
 
-test("an application user without JetStream exits 2 naming the account", async (t) => {
+test.serial("an application user without JetStream exits 2 naming the account", async (t) => {
   const r = await serve(ctx.modern!, { user: "nojs", pass: "s" }, users.monitorSys);
   assertOneLine(t, r, [/application connection \(user "nojs"\)/, /account "NOJS" has no JetStream/, /jetstream: enabled/, /--user/]);
 });
 
-test("an application user that may not publish on versions.mismatch exits 2 naming the subject", async (t) => {
+test.serial("an application user that may not publish on versions.mismatch exits 2 naming the subject", async (t) => {
   const r = await serve(ctx.modern!, { user: "monitor-nomismatch", pass: "s" }, users.monitorSys);
   assertOneLine(t, r, [/application connection \(user "monitor-nomismatch"\) may not publish to "versions\.mismatch"/, /did not republish/]);
 });
 
-test("on 2.9, an application user that may not publish into the event stream exits 2 naming the subject", async (t) => {
+test.serial("on 2.9, an application user that may not publish into the event stream exits 2 naming the subject", async (t) => {
   const r = await serve(ctx.legacy!, { user: "monitor-noevents", pass: "s" }, users.monitorSys);
   assertOneLine(t, r, [/may not publish to "version-monitor-events\.mismatch"/, /event stream/]);
 });
