@@ -10,6 +10,15 @@ export function renderColumns(rows: readonly (readonly string[])[]): string {
 
 const uptime = (s: ServerView) => (s.uptime_seconds === undefined ? "-" : formatAgo(s.uptime_seconds * 1000));
 
+/** One line on what the monitor sees: answers to its last ping against what the servers list. */
+function seen(r: VersionReport): string {
+  const v = r.visibility;
+  const answered = v.last_ping ? `${v.last_ping.answered} of ${v.expected_servers} expected server(s) answered the last ping` : `${v.expected_servers} server(s) expected, no ping answered yet`;
+  const missing = v.not_answering.length > 0 ? `; not answering: ${v.not_answering.join(", ")}${v.not_answering_omitted ? ` and ${v.not_answering_omitted} more` : ""}` : "";
+  const dark = v.unreachable > 0 ? `; ${v.unreachable} unreachable` : "";
+  return `seen: ${answered}${missing}${dark}`;
+}
+
 /** The report as an operator reads it in a terminal: summary, versions, then every server listed. */
 export function renderReportTable(r: VersionReport): string {
   const out: string[] = [];
@@ -24,6 +33,7 @@ export function renderReportTable(r: VersionReport): string {
     `gap: ${r.gap} (${r.risk})`,
     ...r.reasons.map((why) => `  - ${why}`),
     `action: ${r.action}`,
+    seen(r),
     "",
   );
   out.push(
@@ -64,6 +74,6 @@ export function renderReportTable(r: VersionReport): string {
   if (r.offline.length > 0) {
     out.push("", `offline: ${r.offline.map((o) => `${o.name} (${o.version}, ${o.state}, last seen ${o.last_seen})`).join(", ")}`);
   }
-  for (const w of r.warnings) out.push(`warning: ${w.server}: ${w.detail}`);
+  for (const w of r.warnings) out.push(`warning: ${w.server === "" ? "" : `${w.server}: `}${w.detail}`);
   return out.join("\n");
 }

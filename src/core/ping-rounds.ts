@@ -28,9 +28,9 @@ export class PingRounds {
     else if (this.#previous?.id === id) (this.#previous.answered as Set<string>).add(server);
   }
 
-  /** The latest round whose answers have had time to arrive. */
+  /** The latest round whose answers have had time to arrive; the first round while it is the only one. */
   last(now: number): PingRound | undefined {
     if (this.#latest && now - this.#latest.at >= PING_ANSWER_MS) return this.#latest;
-    return this.#previous;
+    return this.#previous ?? this.#latest;
   }
 }

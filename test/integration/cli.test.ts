@@ -34,6 +34,7 @@ test.serial("report prints a table of the running service's report", async (t) =
   t.regex(r.stdout, /^\s+cli-2\s+cli\s+/m);
   t.regex(r.stdout, /^state: rolling-upgrade since \S+ \(\d+s\)/m);
   t.regex(r.stdout, /action: finish the rolling upgrade to \S+: 1 server\(s\) left/);
+  t.regex(r.stdout, /^seen: 3 of 3 expected server\(s\) answered the last ping$/m);
 });
 
 test.serial("report --json prints the raw answer; filters pass through", async (t) => {
