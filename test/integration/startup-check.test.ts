@@ -24,7 +24,9 @@ function mistakenAccounts(): string {
       /APP: \{\n    jetstream: enabled\n    users: \[\n/,
       `APP: {\n    jetstream: enabled\n    users: [\n` +
         `      { user: monitor-nomismatch, password: s, permissions: { publish: { allow: [">"], deny: ["versions.mismatch", "versions.mismatch.>"] } } }\n` +
-        `      { user: monitor-noevents, password: s, permissions: { publish: { allow: [">"], deny: ["version-monitor-events.>"] } } }\n`,
+        `      { user: monitor-noevents, password: s, permissions: { publish: { allow: [">"], deny: ["version-monitor-events.>"] } } }\n` +
+        `      { user: monitor-nobucket, password: s, permissions: { publish: { allow: [">"], deny: ["$JS.API.STREAM.CREATE.KV_version-monitor"] } } }\n` +
+        `      { user: monitor-noreport, password: s, permissions: { subscribe: { allow: [">"], deny: ["versions.report"] } } }\n`,
     )
     .replace(/\naccounts: \{\n/, `\naccounts: {\n  NOJS: { users: [ { user: nojs, password: s } ] }\n`);
   if (!withUsers.includes("sys-noping") || !withUsers.includes("monitor-nomismatch") || !withUsers.includes("NOJS")) {
@@ -100,6 +102,16 @@ test.serial("an application user without JetStream exits 2 naming the account", 
 test.serial("an application user that may not publish on versions.mismatch exits 2 naming the subject", async (t) => {
   const r = await serve(ctx.modern!, { user: "monitor-nomismatch", pass: "s" }, users.monitorSys);
   assertOneLine(t, r, [/application connection \(user "monitor-nomismatch"\) may not publish to "versions\.mismatch"/, /did not republish/]);
+});
+
+test.serial("an application user that may not create the bucket exits 2 naming the JetStream API subject", async (t) => {
+  const r = await serve(ctx.modern!, { user: "monitor-nobucket", pass: "s" }, users.monitorSys);
+  assertOneLine(t, r, [/application connection \(user "monitor-nobucket"\) may not publish to "\$JS\.API\.STREAM\.CREATE\.KV_version-monitor"/]);
+});
+
+test.serial("an application user that may not subscribe to versions.report exits 2 naming the subject", async (t) => {
+  const r = await serve(ctx.legacy!, { user: "monitor-noreport", pass: "s" }, users.monitorSys);
+  assertOneLine(t, r, [/application connection \(user "monitor-noreport"\) may not subscribe to "versions\.report", which it needs to answer reports/]);
 });
 
 test.serial("on 2.9, an application user that may not publish into the event stream exits 2 naming the subject", async (t) => {

@@ -47,6 +47,13 @@ test.serial("the report is per cluster and for the whole system", async (t) => {
   t.like(east, { server_count: 2, target: middle.version, consistent: true, state: "consistent" });
   t.like(west, { server_count: 3, target: newest.version, consistent: false, state: "rolling-upgrade" });
   t.deepEqual(west.outliers, ["west-3"], "the server that runs another cluster's version is visible in its own cluster");
+  // Routes and gateways as the servers list them: five servers, two clusters, all seen.
+  const seen = await waitUntil("every server's routes and gateways known", async () => {
+    const rep = await ask();
+    return rep.visibility.expected_clusters === 2 && rep.visibility.expected_servers === 5 ? rep.visibility : undefined;
+  }, 15_000);
+  t.deepEqual(seen.unseen_clusters, []);
+  t.is(seen.unreachable, 0);
 
   const westOnly = await ask(JSON.stringify({ cluster: "west" }));
   t.is(westOnly.target, newest.version);

@@ -58,8 +58,11 @@ test("SIGKILL of two of three servers: unreachable within 15 s, answered from th
   t.deepEqual(seen.offline, []);
   t.truthy(seen.servers.find((s) => s.name === "dark-2")?.unreachable_since);
   t.deepEqual(seen.warnings.filter((w) => w.kind === "unreachable").map((w) => w.server).sort(), ["dark-2", "dark-3"]);
-  const stats = monitor.stats()["visibility"] as { unreachable: string[]; expected_servers: number };
+  // What `nats micro stats version-monitor` shows.
+  const micro = (await client.request("$SRV.STATS.version-monitor", "", { timeout: 2000 })).json<{ endpoints: { data: { visibility: { unreachable: string[]; expected_servers: number; not_answering: string[] } } }[] }>();
+  const stats = micro.endpoints[0]!.data.visibility;
   t.deepEqual([...stats.unreachable].sort(), ["dark-2", "dark-3"], "nats micro stats says so too");
+  t.is(stats.expected_servers, 3);
 
   await Promise.all([cluster.server("dark-2").start(), cluster.server("dark-3").start()]);
   await waitUntil("both running again", async () => {
