@@ -1,4 +1,4 @@
-import { ObservationKind, type ServerObservation, type Topology } from "./observation.js";
+import { ObservationKind, type ServerObservation, type StatszFacts } from "./observation.js";
 import { applyObservation, ServerState, type ServerRecord } from "./server-record.js";
 
 export interface FleetPolicy {
@@ -13,10 +13,19 @@ export interface DuplicateName {
 }
 
 /** Whom a server was connected to, by its latest STATSZ, received at `at`. */
-export interface RouteSighting {
+export interface Sighting {
   readonly routes: ReadonlySet<string>;
   readonly gateways: ReadonlySet<string>;
+  readonly connections: number;
+  readonly jetstream: boolean;
   readonly at: number;
+}
+
+/** The last time a server of a cluster went down (lame duck or shutdown), and the cluster's clients just before. */
+export interface Departure {
+  readonly server: string;
+  readonly at: number;
+  readonly clientsBefore: number;
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -44,9 +53,10 @@ export class Fleet {
   /** name -> id -> last seen, for processes that lost a name conflict. */
   readonly #duplicates = new Map<string, Map<string, number>>();
   /** name -> whom its latest STATSZ listed, and when it arrived; memory only, it changes all the time. */
-  readonly #sightings = new Map<string, RouteSighting>();
+  readonly #sightings = new Map<string, Sighting>();
   /** cluster -> when the monitor last asked that cluster's servers for a fresh STATSZ. */
   readonly #probes = new Map<string, { latest: number; previous?: number }>();
+  readonly #departures = new Map<string, Departure>();
   #revision = 0;
 
   constructor(readonly policy: FleetPolicy) {}
@@ -81,8 +91,11 @@ export class Fleet {
       return { outcome: ObserveOutcome.Duplicate, record: prev };
     }
     const { record, material } = applyObservation(prev, obs, now);
+    if (prev?.state === ServerState.Running && record.state !== ServerState.Running) {
+      this.#departures.set(record.cluster, { server: record.name, at: now, clientsBefore: this.clients(record.cluster) });
+    }
     this.#records.set(record.name, record);
-    if (obs.topology) this.#sight(record.name, obs.topology, now);
+    if (obs.statsz) this.#sight(record.name, obs.statsz, now);
     if (prev && prev.id !== record.id) this.#duplicates.get(record.name)?.delete(record.id);
     if (material) this.#revision++;
     return { outcome: material ? ObserveOutcome.Material : ObserveOutcome.Seen, record };
@@ -105,8 +118,22 @@ export class Fleet {
   }
 
   /** What a server's latest STATSZ said about its routes and gateways. */
-  sighting(name: string): RouteSighting | undefined {
+  sighting(name: string): Sighting | undefined {
     return this.#sightings.get(name);
+  }
+
+  /** Client connections of a cluster's running servers, by their latest STATSZ. */
+  clients(cluster: string): number {
+    let n = 0;
+    for (const r of this.#records.values()) {
+      if (r.cluster === cluster && r.state === ServerState.Running) n += this.#sightings.get(r.name)?.connections ?? 0;
+    }
+    return n;
+  }
+
+  /** The last server of a cluster that went down, and the cluster's clients just before. */
+  departure(cluster: string): Departure | undefined {
+    return this.#departures.get(cluster);
   }
 
   /** When the monitor last asked a cluster's servers for a fresh STATSZ (to see who is still routed). */
@@ -120,12 +147,12 @@ export class Fleet {
     this.#revision++;
   }
 
-  #sight(name: string, topology: Topology, now: number): void {
+  #sight(name: string, statsz: StatszFacts, now: number): void {
     const prev = this.#sightings.get(name);
-    const routes = new Set(topology.routes);
-    const gateways = new Set(topology.gateways);
+    const routes = new Set(statsz.routes);
+    const gateways = new Set(statsz.gateways);
     if (!prev || !sameSet(prev.routes, routes) || !sameSet(prev.gateways, gateways)) this.#revision++;
-    this.#sightings.set(name, { routes, gateways, at: now });
+    this.#sightings.set(name, { routes, gateways, connections: statsz.connections, jetstream: statsz.jetstream, at: now });
   }
 
   /**

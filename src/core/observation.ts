@@ -26,12 +26,14 @@ export interface ServerObservation {
   readonly startedAt?: number;
   readonly go?: string;
   readonly gitCommit?: string;
-  /** STATSZ only: the names of the servers this one has routes to, and the clusters it has gateways to. */
-  readonly topology?: Topology;
+  /** STATSZ only: routes, gateways, client connections, JetStream. */
+  readonly statsz?: StatszFacts;
 }
 
-/** Whom a server is connected to, as its STATSZ lists it (2.10+ pools routes: names repeat). */
-export interface Topology {
+/** What a server's STATSZ says beyond its identity: whom it is routed to (2.10+ pools routes: names repeat), its clients, JetStream. */
+export interface StatszFacts {
   readonly routes: readonly string[];
   readonly gateways: readonly string[];
+  readonly connections: number;
+  readonly jetstream: boolean;
 }

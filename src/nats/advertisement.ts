@@ -1,4 +1,4 @@
-import { ObservationKind, type ServerObservation, type Topology } from "../core/observation.js";
+import { ObservationKind, type ServerObservation, type StatszFacts } from "../core/observation.js";
 import { parseVersion } from "../core/version.js";
 import { isJsonObject } from "../core/is-json-object.js";
 
@@ -72,7 +72,7 @@ function parseJson(data: Uint8Array): Json {
 }
 
 interface Extra {
-  readonly topology?: Topology;
+  readonly statsz?: StatszFacts;
   readonly startedAt?: number | undefined;
   readonly go?: string;
   readonly gitCommit?: string;
@@ -99,7 +99,7 @@ function fromServerInfo(kind: ObservationKind, info: unknown, extra: Extra): Ser
     ...(extra.startedAt !== undefined ? { startedAt: extra.startedAt } : {}),
     ...(extra.go ? { go: extra.go } : {}),
     ...(extra.gitCommit ? { gitCommit: extra.gitCommit } : {}),
-    ...(extra.topology ? { topology: extra.topology } : {}),
+    ...(extra.statsz ? { statsz: extra.statsz } : {}),
   };
 }
 
@@ -119,7 +119,12 @@ export function parseStatsz(data: Uint8Array): ServerObservation {
   const statsz = isJsonObject(msg["statsz"]) ? msg["statsz"] : {};
   return fromServerInfo(ObservationKind.Stats, msg["server"], {
     startedAt: startTime(statsz["start"]),
-    topology: { routes: names(statsz["routes"]), gateways: names(statsz["gateways"]) },
+    statsz: {
+      routes: names(statsz["routes"]),
+      gateways: names(statsz["gateways"]),
+      connections: typeof statsz["connections"] === "number" && statsz["connections"] >= 0 ? statsz["connections"] : 0,
+      jetstream: isJsonObject(statsz["jetstream"]),
+    },
   });
 }
 

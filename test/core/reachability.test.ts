@@ -13,13 +13,13 @@ const { answerGraceMs, reprobeMs } = ReachabilityTiming;
 function cluster(at: number, version = "2.10.27"): Fleet {
   const f = new Fleet({ offlineAfterMs: 120_000 });
   const all = ["a", "b", "c"];
-  for (const n of all) f.observe(observation(n, version, { topology: { routes: all.filter((o) => o !== n), gateways: [] } }), at);
+  for (const n of all) f.observe(observation(n, version, { statsz: { routes: all.filter((o) => o !== n), gateways: [], connections: 0, jetstream: true } }), at);
   return f;
 }
 
 /** A STATSZ of `name` listing `routes`, at `at`. */
 function advertise(f: Fleet, name: string, routes: string[], at: number, version = "2.10.27"): void {
-  f.observe(observation(name, version, { topology: { routes, gateways: [] } }), at);
+  f.observe(observation(name, version, { statsz: { routes, gateways: [], connections: 0, jetstream: true } }), at);
 }
 
 test("advertisement intervals follow the server: 30 s before 2.10, 10 s since", (t) => {
@@ -85,8 +85,8 @@ test("a silent server that its peers still route to is not unreachable, only not
 
 test("a lone server that stops answering is unreachable; a shut-down one is not (it said so)", (t) => {
   const f = new Fleet({ offlineAfterMs: 120_000 });
-  f.observe(observation("solo", "2.10.27", { cluster: "", topology: { routes: [], gateways: [] } }), T0);
-  f.observe(observation("quit", "2.10.27", { cluster: "q", topology: { routes: [], gateways: [] } }), T0);
+  f.observe(observation("solo", "2.10.27", { cluster: "", statsz: { routes: [], gateways: [], connections: 0, jetstream: true } }), T0);
+  f.observe(observation("quit", "2.10.27", { cluster: "q", statsz: { routes: [], gateways: [], connections: 0, jetstream: true } }), T0);
   f.observe(observation("quit", "2.10.27", { cluster: "q", kind: "shutdown" }), T0 + 1);
   t.deepEqual(clustersToProbe(f, T0 + 12_000), [""]);
   f.noteProbe("", T0 + 12_000);
@@ -124,7 +124,7 @@ test("the report shows unreachable servers, a warning, and what the last ping sa
 
 test("a gateway to a cluster never heard from is a warning", (t) => {
   const f = new Fleet({ offlineAfterMs: 120_000 });
-  f.observe(observation("e1", "2.10.27", { cluster: "east", topology: { routes: [], gateways: ["west", "east"] } }), T0);
+  f.observe(observation("e1", "2.10.27", { cluster: "east", statsz: { routes: [], gateways: ["west", "east"], connections: 0, jetstream: true } }), T0);
   const v = assessVisibility(f, undefined, new Map(), T0);
   t.deepEqual(v.unseenClusters, ["west"]);
   t.is(v.expectedClusters, 2);
