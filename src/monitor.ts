@@ -35,6 +35,8 @@ import type { UserInfo } from "./nats/user-info.js";
 import { PingRounds } from "./core/ping-rounds.js";
 import { BucketKeeper } from "./nats/bucket-keeper.js";
 import { PermissionWatch } from "./nats/permission-watch.js";
+import { UpgradeGatekeeper } from "./nats/upgrade-gatekeeper.js";
+import { parseUpgradeRequest } from "./nats/upgrade-request.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
 import { assessVisibility, type Visibility } from "./core/visibility.js";
 
@@ -54,6 +56,10 @@ const WARMUP_MS = 1500;
 /** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
 const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
+/** The upgrade gate gives the servers this long to answer its questions... */
+const GATE_TIMEOUT_MS = 2000;
+/** ...and reuses their answers this long. */
+const GATE_CACHE_MS = 1000;
 /** How often the bucket's existence is checked (besides after every failed write). */
 const BUCKET_CHECK_MS = 1000;
 /** After the server refused one of the system connection's publishes, unanswered probes prove nothing for this long. */
@@ -88,6 +94,7 @@ export class VersionMonitor {
   readonly republish: RepublishGuard;
   readonly keeper: BucketKeeper;
   readonly permissions: PermissionWatch;
+  readonly gatekeeper: UpgradeGatekeeper;
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   readonly #rounds = new PingRounds();
@@ -112,6 +119,13 @@ export class VersionMonitor {
       log: log.child({ component: "store" }),
       resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
       onWriteFailed: () => void this.keeper.check(),
+    });
+    this.gatekeeper = new UpgradeGatekeeper(sys, this.fleet, {
+      now,
+      timeoutMs: GATE_TIMEOUT_MS,
+      cacheMs: GATE_CACHE_MS,
+      unreachable: (at) => this.visibility(at).unreachable,
+      observe: (obs) => this.#observe(obs),
     });
     this.permissions = new PermissionWatch({ log: log.child({ component: "permissions" }), now });
     this.keeper = new BucketKeeper(app, {
@@ -223,6 +237,7 @@ export class VersionMonitor {
       log: this.log.child({ component: "service" }),
       report: (body) => this.encodedReport(parseReportRequest(body)),
       events: (body) => this.encodedEvents(parseEventsRequest(body)),
+      upgrade: async (body) => new TextEncoder().encode(JSON.stringify(await this.gatekeeper.answer(parseUpgradeRequest(body)))),
       stats: () => this.stats(),
       ...(this.floor ? { floor: this.floor } : {}),
     });
@@ -366,6 +381,7 @@ export class VersionMonitor {
       mismatch: this.tracker.stats,
       republish: this.republish.stats,
       bucket_recreations: this.keeper.recreations,
+      upgrade_gate: this.gatekeeper.stats,
       permission_denials: this.permissions.recent(OWN_WARNING_MS).map((d) => ({ connection: d.connection, operation: d.operation, subject: d.subject, count: d.count })),
     };
   }

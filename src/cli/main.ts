@@ -11,7 +11,10 @@ const print = (text: string) => process.stdout.write(text + "\n");
 
 /** Runs one command; returns the exit code. Expected failures are one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
+  const [first, ...rest] = argv;
+  // "upgrade" takes a verb: "upgrade status", "upgrade wait".
+  const verb = first === "upgrade" && rest[0] !== undefined && !rest[0].startsWith("-") ? rest[0] : undefined;
+  const [command, args] = verb !== undefined ? [`upgrade ${verb}`, rest.slice(1)] : [first, rest];
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     print(usage);
     return command === undefined ? 2 : 0;
@@ -33,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
         return await report(flags, print);
       case "events":
         return await (await import("./events.js")).events(flags, print);
+      case "upgrade status":
+        return await (await import("./upgrade.js")).upgradeStatus(flags, print);
+      case "upgrade wait":
+        return await (await import("./upgrade.js")).upgradeWait(flags, print, (line) => process.stderr.write(line + "\n"));
       default:
         return await demo(flags, print);
     }

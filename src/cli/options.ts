@@ -53,15 +53,31 @@ export const commandOptions: Record<string, Options> = {
     page: { type: "string" },
     timeout: { type: "string" },
   },
+  "upgrade status": {
+    ...connection(""),
+    json: { type: "boolean" },
+    cluster: { type: "string" },
+    timeout: { type: "string" },
+  },
+  "upgrade wait": {
+    ...connection(""),
+    cluster: { type: "string" },
+    timeout: { type: "string" },
+    interval: { type: "string" },
+  },
   demo: {
     "log-level": { type: "string" },
+    upgrade: { type: "boolean" },
   },
 };
 
 /** Parses a command's flags strictly; a bad flag is a ConfigError with one clear line. */
 export function parseCommandFlags(command: string, args: string[]): Flags {
   const options = commandOptions[command];
-  if (!options) throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, events or demo`);
+  if (!options) {
+    if (command.startsWith("upgrade")) throw new ConfigError(`${command}: use "upgrade status" or "upgrade wait"`);
+    throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, events, upgrade or demo`);
+  }
   try {
     const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new ConfigError(`${command}: unexpected argument ${JSON.stringify(positionals[0])}`);

@@ -39,20 +39,23 @@ function isUnanswered(err: unknown): boolean {
   return false;
 }
 
+/** One request to the service on an open connection; a micro error, no responder or timeout is a CommandError. */
+export type Ask = (subject: string, body: string) => Promise<Msg>;
+
 /**
- * Sends one request to a running service and returns the answer; a micro error, no responder or
- * a connection failure is a CommandError with one line.
+ * Connects once, lets `use` ask the running service as often as it needs, and closes. A micro
+ * error, no responder or a connection failure is a CommandError with one line.
  */
-export async function askService(flags: Flags, subject: string, body: string): Promise<Msg> {
+export async function withService<T>(flags: Flags, use: (ask: Ask) => Promise<T>, reconnect = false): Promise<T> {
   const conn = resolveConnection("", flags, process.env);
-  const timeout = typeof flags["timeout"] === "string" ? parseDuration(flags["timeout"], "--timeout") : 5000;
+  const timeout = requestTimeout(flags);
   let nc: NatsConnection;
   try {
-    nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: 0, waitOnFirstConnect: false, timeout });
+    nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: reconnect ? -1 : 0, waitOnFirstConnect: false, timeout });
   } catch (err) {
     throw new CommandError(`cannot connect to ${conn.servers.join(",")}: ${(err as Error).message}`);
   }
-  try {
+  const ask: Ask = async (subject, body) => {
     const msg = await nc.request(subject, body, { timeout }).catch((err: unknown) => {
       if (isUnanswered(err)) {
         throw new CommandError(`no version-monitor service answered on ${subject} at ${conn.servers.join(",")} (is "nats-version-monitor serve" running?)`);
@@ -60,11 +63,28 @@ export async function askService(flags: Flags, subject: string, body: string): P
       throw new CommandError(`request failed: ${(err as Error).message}`);
     });
     const error = msg.headers?.get("Nats-Service-Error");
-    if (error) throw new CommandError(`service error ${msg.headers?.get("Nats-Service-Error-Code")}: ${error}`);
+    if (error) throw new ServiceError(`service error ${msg.headers?.get("Nats-Service-Error-Code")}: ${error}`);
     return msg;
+  };
+  try {
+    return await use(ask);
   } finally {
     await nc.close();
   }
+}
+
+/** The service answered with a micro error: the request itself is wrong, asking again will not help. */
+export class ServiceError extends CommandError {
+  override name = "ServiceError";
+}
+
+function requestTimeout(flags: Flags): number {
+  return typeof flags["timeout"] === "string" ? parseDuration(flags["timeout"], "--timeout") : 5000;
+}
+
+/** Sends one request to a running service and returns the answer (see withService). */
+export function askService(flags: Flags, subject: string, body: string): Promise<Msg> {
+  return withService(flags, (ask) => ask(subject, body));
 }
 
 /** Asks a running service for the report; prints a table, or the raw JSON with --json. */

@@ -10,7 +10,12 @@ Usage:
                               [--page-size N] [--json] [--timeout 5s]
   nats-version-monitor events [connection flags] [--scope system|cluster:NAME] [--cluster NAME]
                               [--type detected|changed|stalled|stale|resolved] [--limit 50] [--page N] [--json]
-  nats-version-monitor demo   starts a local mixed-version cluster and the service, prints the report
+  nats-version-monitor upgrade status [connection flags] [--cluster NAME] [--json] [--timeout 5s]
+                              is it safe to take the next server down? ready, wait or blocked, why, which next
+  nats-version-monitor upgrade wait   [connection flags] [--cluster NAME] [--timeout 15m] [--interval 2s]
+                              waits until ready (exit 0); blocked exits 1, a time-out exits 3
+  nats-version-monitor demo   [--upgrade] starts a local mixed-version cluster and the service, prints the report;
+                              --upgrade then upgrades it server by server, each step gated by upgrade wait
 
 Connection flags (application account; environment in parentheses):
   --server URLS (NATS_URL)  --user (NATS_USER)  --password (NATS_PASSWORD)  --token (NATS_TOKEN)

@@ -26,9 +26,12 @@ export function advertisementIntervalMs(version: string): number {
   return v && compareVersions(v, V2_10) < 0 ? 30_000 : 10_000;
 }
 
-/** Servers that should be answering: known, not shut down, not yet past --offline-after. */
+/**
+ * Servers that should be answering: running and not yet past --offline-after. One in lame duck
+ * mode is on its way out; its silence is expected, and often its SHUTDOWN never arrives.
+ */
 function watched(fleet: Fleet, now: number): ServerRecord[] {
-  return [...fleet.records()].filter((r) => r.state !== ServerState.ShutDown && fleet.isLive(r, now));
+  return [...fleet.records()].filter((r) => r.state === ServerState.Running && fleet.isLive(r, now));
 }
 
 function byCluster(records: readonly ServerRecord[]): Map<string, ServerRecord[]> {

@@ -60,6 +60,11 @@ export interface GateFacts {
 }
 
 export interface GatePolicy {
+  /**
+   * Every check must have passed for this long before the gate opens: a server just back can
+   * answer its health check "ok" before it has taken up its stream assignments, then not.
+   */
+  readonly settleMs: number;
   /** A condition that should pass on its own but lasts longer than this needs a person. */
   readonly blockAfterMs: number;
   /** Clients are back when the cluster has this share of the connections it had before the last server went down... */
@@ -68,7 +73,7 @@ export interface GatePolicy {
   readonly clientsGraceMs: number;
 }
 
-export const defaultGatePolicy: GatePolicy = { blockAfterMs: 600_000, clientsShare: 0.9, clientsGraceMs: 300_000 };
+export const defaultGatePolicy: GatePolicy = { settleMs: 3000, blockAfterMs: 600_000, clientsShare: 0.9, clientsGraceMs: 300_000 };
 
 /** A reason the gate is not open, with a key that stays the same while the condition lasts. */
 export interface GateReason {
@@ -112,7 +117,7 @@ function reasonsOf(f: GateFacts, policy: GatePolicy): GateReason[] {
       continue;
     }
     if (r.state === ServerState.LameDuck) {
-      wait(`lame-duck:${r.name}`, `${r.name} is in lame duck mode: wait until it has stopped, been upgraded and is back`);
+      wait(`lame-duck:${r.name}`, `${r.name} entered lame duck mode: wait until it has stopped, been upgraded and is back`);
       continue;
     }
     if (r.state === ServerState.ShutDown) {
@@ -174,7 +179,15 @@ function oldest(members: readonly ServerRecord[]): string | undefined {
  * that memory); a wait that lasts longer than the policy allows becomes blocked.
  */
 export function judgeCluster(f: GateFacts, since: (key: string) => number, policy: GatePolicy = defaultGatePolicy): ClusterGate {
-  const reasons = reasonsOf(f, policy).map((r) => {
+  const found = reasonsOf(f, policy);
+  if (found.length === 0) {
+    // Nothing holds the gate now; "settle" starts its clock the first time that is so.
+    const clear = since("settle");
+    if (f.now - clear < policy.settleMs) {
+      found.push({ key: "settle", verdict: Verdict.Wait, text: `every check passed ${formatAgo(f.now - clear)} ago; holding ${formatAgo(policy.settleMs)} to see that it stays so` });
+    }
+  }
+  const reasons = found.map((r) => {
     const from = since(r.key);
     const overdue = r.verdict === Verdict.Wait && f.now - from > policy.blockAfterMs;
     return {

@@ -44,6 +44,15 @@ export class LocalServer {
 
   /** Starts the process (optionally on another binary) and waits until it answers /healthz. */
   async start(binary?: string): Promise<void> {
+    this.spawn(binary);
+    await this.#healthy();
+  }
+
+  /**
+   * Starts the process and returns at once: /healthz is the server's full check (JetStream current
+   * included), so tests of what happens before a server is healthy cannot wait for it.
+   */
+  spawn(binary?: string): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     if (binary) this.#binary = binary;
     mkdirSync(this.dir, { recursive: true });
@@ -56,6 +65,9 @@ export class LocalServer {
     child.stderr?.pipe(log);
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  }
+
+  async #healthy(): Promise<void> {
     // A server recovering JetStream on a loaded machine can take a while; a time-out names its last log line.
     await waitUntil(
       `${this.name} /healthz`,

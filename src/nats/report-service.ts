@@ -7,6 +7,7 @@ import { RequestError } from "./report-request.js";
 export const SERVICE_NAME = "version-monitor";
 export const REPORT_SUBJECT = "versions.report";
 export const EVENTS_SUBJECT = "versions.events";
+export const UPGRADE_SUBJECT = "versions.upgrade";
 
 export interface ReportServiceOptions {
   readonly log: Logger;
@@ -14,6 +15,8 @@ export interface ReportServiceOptions {
   readonly report: (body: Uint8Array) => Uint8Array;
   /** Answers a `versions.events` body with the encoded page of history; throws RequestError for bad requests. */
   readonly events: (body: Uint8Array) => Promise<Uint8Array>;
+  /** Answers a `versions.upgrade` body with the encoded verdict; throws RequestError for bad requests. */
+  readonly upgrade: (body: Uint8Array) => Promise<Uint8Array>;
   /** Extra figures for `nats micro stats` (ingest counters, KV writes). */
   readonly stats: () => Record<string, unknown>;
   /**
@@ -55,6 +58,15 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
       response: "application/json",
     },
     handler: (err, msg) => void answer(err, msg, "events", opts.events, opts.log),
+  });
+  service.addEndpoint("upgrade", {
+    subject: UPGRADE_SUBJECT,
+    metadata: {
+      description: "Upgrade gate: per cluster ready, wait or blocked to take the next server down, why, which server next, the incremental path",
+      request: 'empty, or JSON {"cluster"?: string}',
+      response: "application/json",
+    },
+    handler: (err, msg) => void answer(err, msg, "upgrade", opts.upgrade, opts.log),
   });
   const floor = opts.floor;
   if (floor) {

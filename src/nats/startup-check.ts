@@ -7,7 +7,7 @@ import { mismatchSubject } from "../core/event-subject.js";
 import { permits } from "../core/subject-permission.js";
 import { SysSubject } from "./collector.js";
 import { INBOX_PREFIX } from "./connect.js";
-import { EVENTS_SUBJECT, REPORT_SUBJECT, SERVICE_NAME } from "./report-service.js";
+import { EVENTS_SUBJECT, REPORT_SUBJECT, SERVICE_NAME, UPGRADE_SUBJECT } from "./report-service.js";
 import { fetchUserInfo, type UserInfo } from "./user-info.js";
 
 /**
@@ -152,6 +152,7 @@ function applicationSubscriptions(): { subject: string; why: string }[] {
   return [
     { subject: REPORT_SUBJECT, why: "to answer reports" },
     { subject: EVENTS_SUBJECT, why: "to answer event history requests" },
+    { subject: UPGRADE_SUBJECT, why: "to answer the upgrade gate" },
     ...verbs.map((subject) => ({ subject, why: "for nats micro ls, info and stats" })),
     { subject: mismatchSubject("versions", {}), why: "to check that every stored event was republished" },
     { subject: `${mismatchSubject("versions", {})}.>`, why: "to check that every stored event was republished" },

@@ -32,7 +32,8 @@ function facts(over: Partial<GateFacts> = {}): GateFacts {
   };
 }
 
-const first = () => NOW;
+/** Every condition first seen now; nothing-holds-the-gate ("settle") long ago. */
+const first = (key: string) => (key === "settle" ? NOW - 60_000 : NOW);
 
 test("all healthy and current: ready, next is a server behind that is not the meta leader, path given", (t) => {
   const g = judgeCluster(facts(), first);
@@ -59,7 +60,7 @@ test("every server on the target: ready, nothing next", (t) => {
 test("a stream replica catching up: wait, naming the stream, since when it was first seen", (t) => {
   const catching: HealthAnswer = { status: "error", statusCode: 503, errors: [{ type: "STREAM", account: "APP", stream: "ORDERS", error: "stream not current" }] };
   const f = facts();
-  const g = judgeCluster({ ...f, health: new Map([...f.health, ["c", catching]]) }, () => NOW - 5000);
+  const g = judgeCluster({ ...f, health: new Map([...f.health, ["c", catching]]) }, (k) => (k === "settle" ? NOW : NOW - 5000));
   t.is(g.verdict, Verdict.Wait);
   t.is(g.reasons.length, 1);
   t.regex(g.reasons[0]!.text, /c is not healthy yet: error \(STREAM ORDERS: stream not current\)/);
@@ -105,7 +106,7 @@ test("lame duck and shut down: wait; unreachable and gone: blocked", (t) => {
 
 test("a wait that lasts longer than the policy needs a person", (t) => {
   const f = facts({ meta: undefined });
-  const g = judgeCluster(f, () => NOW - defaultGatePolicy.blockAfterMs - 1);
+  const g = judgeCluster(f, (k) => (k === "settle" ? NOW - 60_000 : NOW - defaultGatePolicy.blockAfterMs - 1));
   t.is(g.verdict, Verdict.Blocked);
   t.regex(g.reasons[0]!.text, /longer than 10m: look at it/);
 });
@@ -128,4 +129,16 @@ test("facts the monitor could not get block the gate", (t) => {
 test("the path runs from the cluster's oldest member", (t) => {
   const g = judgeCluster(facts({ members: members({ a: "2.9.10", b: "2.15.1", c: "2.15.1" }), target: "2.15.1" }), first);
   t.deepEqual(g.path, ["2.10.29", "2.11.17", "2.12.15", "2.14.5", "2.15.1"]);
+});
+
+test("the gate opens only once every check has passed for the settle time", (t) => {
+  let g = judgeCluster(facts(), () => NOW - 1000);
+  t.is(g.verdict, Verdict.Wait);
+  t.deepEqual(g.reasons.map((r) => r.key), ["settle"]);
+  t.regex(g.reasons[0]!.text, /every check passed 1s ago; holding 3s/);
+  g = judgeCluster(facts(), () => NOW - defaultGatePolicy.settleMs);
+  t.is(g.verdict, Verdict.Ready);
+  const asked: string[] = [];
+  judgeCluster(facts({ meta: undefined }), (k) => (asked.push(k), NOW));
+  t.false(asked.includes("settle"), "while something holds the gate, the settle clock is not running");
 });
