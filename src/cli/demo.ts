@@ -8,6 +8,7 @@ import { createLogger } from "../logger.js";
 import { VersionMonitor } from "../monitor.js";
 import { CommandError } from "./report.js";
 import { renderReportTable } from "./report-table.js";
+import { demoUpgrade } from "./demo-upgrade.js";
 
 /** Oldest, a middle one and newest: three different versions when three are installed. */
 export function pickDemoBinaries(all: readonly ServerBinary[]): ServerBinary[] {
@@ -19,6 +20,7 @@ export function pickDemoBinaries(all: readonly ServerBinary[]): ServerBinary[] {
 /**
  * The main job on an embedded default: a local three-server cluster of different nats-server
  * versions, the service against it, and the report, re-printed whenever it changes, until Ctrl-C.
+ * With --upgrade, the cluster is then upgraded to the newest version, each step gated by upgrade wait.
  */
 export async function demo(flags: Readonly<Record<string, unknown>>, print: (text: string) => void): Promise<number> {
   const binaries = pickDemoBinaries(installedServerBinaries());
@@ -69,6 +71,7 @@ export async function demo(flags: Readonly<Record<string, unknown>>, print: (tex
     };
     render();
     const timer = setInterval(render, 1000);
+    if (flags["upgrade"] === true) await demoUpgrade(cluster, installedServerBinaries().at(-1)!, print);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());

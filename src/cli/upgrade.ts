@@ -67,7 +67,8 @@ export async function upgradeWait(flags: Flags, print: (text: string) => void, w
         try {
           const a = (await ask(UPGRADE_SUBJECT, upgradeBody(flags))).json<UpgradeAnswer>();
           lastAnswer = a;
-          const line = a.verdict === "ready" ? "" : `${a.verdict}: ${summary(a)}`;
+          // A change of what holds the gate is news; the same reasons a second older are not.
+          const key = `${a.verdict} ${a.clusters.flatMap((g) => g.reasons.map((r) => `${g.cluster}/${r.key}`)).join(",")}`;
           if (a.verdict === "ready") {
             const next = a.clusters.map((g) => (g.next ? `${g.cluster}: next ${g.next.server} (${g.next.version})` : `${g.cluster}: every server runs ${g.target ?? "-"}`));
             print(`ready: ${next.join("; ")}`);
@@ -77,8 +78,8 @@ export async function upgradeWait(flags: Flags, print: (text: string) => void, w
             warn(`nats-version-monitor: blocked: ${summary(a)}`);
             return EXIT_BLOCKED;
           }
-          if (line !== last) print(`${new Date().toISOString()} ${line}`);
-          last = line;
+          if (key !== last) print(`${new Date().toISOString()} ${a.verdict}: ${summary(a)}`);
+          last = key;
         } catch (err) {
           if (err instanceof ServiceError || !(err instanceof CommandError)) throw err;
           lastError = err.message;
