@@ -113,9 +113,10 @@ test.serial("$SRV PING, INFO and STATS answer as the micro protocol (ADR-32) spe
   const info = (await nc.request("$SRV.INFO.version-monitor", "", { timeout: 5000 })).json<Record<string, any>>();
   t.is(info["type"], "io.nats.micro.v1.info_response");
   t.true(String(info["description"]).length > 0);
-  t.is(info["endpoints"].length, 2);
+  t.is(info["endpoints"].length, 3);
   t.like(info["endpoints"][0], { name: "report", subject: "versions.report", queue_group: "q" });
   t.like(info["endpoints"][1], { name: "events", subject: "versions.events", queue_group: "q" });
+  t.like(info["endpoints"][2], { name: "upgrade", subject: "versions.upgrade", queue_group: "q" });
   t.true(Object.keys(info["endpoints"][0].metadata).includes("request"));
 
   const before = (await nc.request("$SRV.STATS.version-monitor", "", { timeout: 5000 })).json<Record<string, any>>();
