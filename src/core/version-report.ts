@@ -9,6 +9,7 @@ import { gapRisk, type GapGrade } from "./version-gap.js";
 import { compareByName, type ServerRecord } from "./server-record.js";
 import type { Direction, Outlier } from "./version-summary.js";
 import { assessVisibility, type Visibility } from "./visibility.js";
+import type { AdvisoryBook, AdvisorySummary } from "./advisory-book.js";
 
 /** What a caller may ask of `versions.report` (validated at the edge). */
 export interface ReportQuery {
@@ -48,6 +49,8 @@ export interface ServerView {
   readonly first_seen: string;
   readonly version_since: string;
   readonly last_seen: string;
+  /** Known security advisories that apply to this server's version (or its Go), when there are any. */
+  readonly advisories?: AdvisorySummary;
 }
 
 export interface OutlierView extends ServerView {
@@ -114,6 +117,17 @@ export interface VersionReport extends MismatchView {
   readonly warnings_omitted: number;
   readonly clusters_omitted: number;
   readonly visibility: VisibilityView;
+  /** Which advisory dataset is in use, what applies to the target, and the version to go to. */
+  readonly security?: SecurityView;
+}
+
+export interface SecurityView {
+  readonly dataset: { readonly source: string; readonly as_of: string };
+  readonly target: AdvisorySummary | null;
+  /** The lowest released version at or above the target that no known advisory affects. */
+  readonly recommended_version: string | null;
+  /** Live servers on a version (or Go) that some advisory affects. */
+  readonly affected_servers: number;
 }
 
 /** How much of the system the monitor sees: answers to its last ping against what the servers list. */
@@ -140,7 +154,8 @@ function visibilityView(v: Visibility, limits: ReportLimits): VisibilityView {
 }
 
 
-export function serverView(r: ServerRecord, now: number, unreachableSince?: number): ServerView {
+export function serverView(r: ServerRecord, now: number, unreachableSince?: number, book?: AdvisoryBook): ServerView {
+  const advisories = book?.summary(r.version, r.go);
   return {
     name: r.name,
     id: r.id,
@@ -158,12 +173,13 @@ export function serverView(r: ServerRecord, now: number, unreachableSince?: numb
     first_seen: iso(r.firstSeen),
     version_since: iso(r.versionSince),
     last_seen: iso(r.lastSeen),
+    ...(advisories && advisories.count > 0 ? { advisories } : {}),
   };
 }
 
-function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined): OutlierView {
+function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined, book: AdvisoryBook | undefined): OutlierView {
   return {
-    ...serverView(o.record, now, unreachableSince),
+    ...serverView(o.record, now, unreachableSince, book),
     target,
     gap: o.gap,
     direction: o.direction,
@@ -236,20 +252,36 @@ export interface ReportOptions {
   readonly visibility: Visibility;
   /** Warnings about the monitor itself (permissions, its bucket), shown before the servers'. */
   readonly warnings: readonly Warning[];
+  /** The advisory dataset in use; without it the report says nothing about security. */
+  readonly advisories: AdvisoryBook;
 }
 
-/**
- * Builds the report from memory. The default answer is a summary that stays small for thousands of
- * servers (group counts, outliers in full up to a bound, per-cluster views, a page of details);
- * filters and pages give the rest. A cluster filter makes that cluster the scope; a server filter
- * only narrows the details and outliers listed.
- */
+function securityView(book: AdvisoryBook, target: string | undefined, live: readonly ServerRecord[]): SecurityView {
+  return {
+    dataset: { source: book.dataset.source, as_of: book.dataset.as_of },
+    target: target ? book.summary(target) : null,
+    recommended_version: target ? (book.recommended(target) ?? null) : null,
+    affected_servers: live.filter((r) => book.applying(r.version, r.go).length > 0).length,
+  };
+}
+
+/** The action, with what security adds to it: the target itself affected is the first thing to say. */
+function securedAction(action: string, security: SecurityView | undefined, target: string | undefined, consistent: boolean): string {
+  const t = security?.target;
+  if (!security || !target || !t || t.count === 0) return action;
+  const n = `${t.count} known advisor${t.count === 1 ? "y" : "ies"}${t.worst_severity ? ` (worst: ${t.worst_severity})` : ""}`;
+  const to = security.recommended_version ? `upgrade to ${security.recommended_version}` : "no release in this dataset is free of them: watch the advisories";
+  const what = consistent ? `every server runs ${target}, affected by ${n}: ${to}` : `the target ${target} is itself affected by ${n}: ${to} rather than to ${target}`;
+  return action === "none" ? what : `${what}; ${action}`;
+}
+
 export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, options: Partial<ReportOptions> = {}): VersionReport {
   const limits = options.limits ?? defaultReportLimits;
   const policy = options.policy ?? defaultMismatchPolicy;
   const sinceOf = options.sinceOf ?? (() => undefined);
   const visibility = options.visibility ?? assessVisibility(fleet, undefined, new Map(), now);
   const reach = (r: ServerRecord) => visibility.unreachable.get(r.name);
+  const book = options.advisories;
   const live: ServerRecord[] = [];
   const offline: ServerRecord[] = [];
   for (const r of fleet.records()) {
@@ -269,6 +301,8 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const gone = offline.filter(shown).sort((a, b) => b.lastSeen - a.lastSeen);
   const clusters = membersByCluster(live);
   const allWarnings = warnings(live, fleet.duplicates(now), visibility, options.warnings ?? []);
+  const security = book ? securityView(book, target, live) : undefined;
+  const overview = mismatchView(scope, now);
 
   return {
     generated_at: iso(now),
@@ -276,7 +310,8 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ...(query.cluster !== undefined ? { cluster: query.cluster } : {}),
       ...(query.server !== undefined ? { server: query.server } : {}),
     },
-    ...mismatchView(scope, now),
+    ...overview,
+    action: securedAction(overview.action, security, target, summary.consistent),
     server_count: live.length,
     target: target ?? null,
     consistent: summary.consistent,
@@ -289,12 +324,12 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ...(g.count > limits.maxNames ? { more: g.count - limits.maxNames } : {}),
     })),
     outliers: target
-      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name), reach(o.record)))
+      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name), reach(o.record), book))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
     clusters: clusters.slice(0, limits.maxOutliers).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name), now, limits)),
     clusters_omitted: Math.max(0, clusters.length - limits.maxOutliers),
-    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now, reach(r))),
+    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now, reach(r), book)),
     page: { number: page, size: pageSize, total_servers: details.length, total_pages: totalPages },
     offline: gone.slice(0, limits.maxNames).map((r) => ({
       name: r.name,
@@ -307,5 +342,6 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     warnings: allWarnings.slice(0, limits.maxNames),
     warnings_omitted: Math.max(0, allWarnings.length - limits.maxNames),
     visibility: visibilityView(visibility, limits),
+    ...(security ? { security } : {}),
   };
 }
