@@ -36,6 +36,9 @@ import { PingRounds } from "./core/ping-rounds.js";
 import { BucketKeeper } from "./nats/bucket-keeper.js";
 import { PermissionWatch } from "./nats/permission-watch.js";
 import { UpgradeGatekeeper } from "./nats/upgrade-gatekeeper.js";
+import { AdvisorySource } from "./nats/advisory-source.js";
+import { AdvisoryBook } from "./core/advisory-book.js";
+import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
 import { assessVisibility, type Visibility } from "./core/visibility.js";
@@ -95,6 +98,8 @@ export class VersionMonitor {
   readonly keeper: BucketKeeper;
   readonly permissions: PermissionWatch;
   readonly gatekeeper: UpgradeGatekeeper;
+  readonly advisorySource: AdvisorySource;
+  #book = new AdvisoryBook(bundledAdvisories, bundledReleases);
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
   readonly #rounds = new PingRounds();
@@ -126,6 +131,14 @@ export class VersionMonitor {
       cacheMs: GATE_CACHE_MS,
       unreachable: (at) => this.visibility(at).unreachable,
       observe: (obs) => this.#observe(obs),
+    });
+    this.advisorySource = new AdvisorySource(kv, {
+      bundled: bundledAdvisories,
+      log: log.child({ component: "advisories" }),
+      onChange: (dataset) => {
+        this.#book = new AdvisoryBook(dataset, bundledReleases);
+        this.#reportCache.clear();
+      },
     });
     this.permissions = new PermissionWatch({ log: log.child({ component: "permissions" }), now });
     this.keeper = new BucketKeeper(app, {
@@ -227,6 +240,7 @@ export class VersionMonitor {
       this.#persistedLastSeen.set(r.name, r.lastSeen);
     }
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
+    await this.advisorySource.start();
     await this.republish.start();
     await this.tracker.start();
     await this.collector.start();
@@ -293,7 +307,7 @@ export class VersionMonitor {
 
   report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
     const now = this.now();
-    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: this.#ownWarnings(now) });
+    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: this.#ownWarnings(now), advisories: this.#book });
   }
 
   /** Warnings about the service itself, before the servers'. */
@@ -414,6 +428,7 @@ export class VersionMonitor {
     clearInterval(this.#forgetTimer);
     await this.keeper.stop();
     this.permissions.stop();
+    await this.advisorySource.stop();
     await this.tracker.stop();
     await this.republish.stop();
     await this.store.close();

@@ -12,9 +12,12 @@ const print = (text: string) => process.stdout.write(text + "\n");
 /** Runs one command; returns the exit code. Expected failures are one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  // "upgrade" takes a verb: "upgrade status", "upgrade wait".
-  const verb = first === "upgrade" && rest[0] !== undefined && !rest[0].startsWith("-") ? rest[0] : undefined;
-  const [command, args] = verb !== undefined ? [`upgrade ${verb}`, rest.slice(1)] : [first, rest];
+  // "upgrade" and "advisories" take a verb: "upgrade status", "upgrade wait", "advisories load FILE".
+  const verb = (first === "upgrade" || first === "advisories") && rest[0] !== undefined && !rest[0].startsWith("-") ? rest[0] : undefined;
+  const [command, afterVerb] = verb !== undefined ? [`${first} ${verb}`, rest.slice(1)] : [first, rest];
+  // "advisories load" takes the file as its one positional argument.
+  const file = command === "advisories load" && afterVerb[0] !== undefined && !afterVerb[0].startsWith("-") ? afterVerb[0] : undefined;
+  const args = file !== undefined ? afterVerb.slice(1) : afterVerb;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     print(usage);
     return command === undefined ? 2 : 0;
@@ -36,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await report(flags, print);
       case "events":
         return await (await import("./events.js")).events(flags, print);
+      case "advisories load":
+        return await (await import("./advisories.js")).advisoriesLoad(flags, file, print);
       case "upgrade status":
         return await (await import("./upgrade.js")).upgradeStatus(flags, print);
       case "upgrade wait":

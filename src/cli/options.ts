@@ -65,6 +65,10 @@ export const commandOptions: Record<string, Options> = {
     timeout: { type: "string" },
     interval: { type: "string" },
   },
+  "advisories load": {
+    ...connection(""),
+    bucket: { type: "string" },
+  },
   demo: {
     "log-level": { type: "string" },
     upgrade: { type: "boolean" },
@@ -76,6 +80,7 @@ export function parseCommandFlags(command: string, args: string[]): Flags {
   const options = commandOptions[command];
   if (!options) {
     if (command.startsWith("upgrade")) throw new ConfigError(`${command}: use "upgrade status" or "upgrade wait"`);
+    if (command.startsWith("advisories")) throw new ConfigError(`${command}: use "advisories load FILE"`);
     throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, events, upgrade or demo`);
   }
   try {

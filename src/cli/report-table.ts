@@ -19,6 +19,14 @@ function seen(r: VersionReport): string {
   return `seen: ${answered}${missing}${dark}`;
 }
 
+/** One line on known advisories: the target's, the recommendation, how many servers, which dataset. */
+function security(r: VersionReport): string {
+  const s = r.security!;
+  const t = s.target && s.target.count > 0 ? `target ${r.target} affected by ${s.target.count} advisories (${s.target.ids.slice(0, 3).join(", ")}${s.target.count > 3 ? ", ..." : ""})` : `target ${r.target ?? "-"} not affected by any known advisory`;
+  const rec = s.recommended_version ? `; recommended ${s.recommended_version}` : "";
+  return `security: ${t}${rec}; ${s.affected_servers} server(s) affected; advisories as of ${s.dataset.as_of} (${s.dataset.source})`;
+}
+
 /** The report as an operator reads it in a terminal: summary, versions, then every server listed. */
 export function renderReportTable(r: VersionReport): string {
   const out: string[] = [];
@@ -34,6 +42,7 @@ export function renderReportTable(r: VersionReport): string {
     ...r.reasons.map((why) => `  - ${why}`),
     `action: ${r.action}`,
     seen(r),
+    ...(r.security ? [security(r)] : []),
     "",
   );
   out.push(
@@ -59,10 +68,11 @@ export function renderReportTable(r: VersionReport): string {
   const outliers = new Map(r.outliers.map((o) => [o.name, o]));
   out.push(
     renderColumns([
-      ["", "SERVER", "CLUSTER", "VERSION", "GAP", "UPTIME", "STATE", "FIRST SEEN", "LIKELY CAUSE"],
+      ["", "SERVER", "CLUSTER", "VERSION", "GAP", "UPTIME", "STATE", "FIRST SEEN", "ADVISORIES", "LIKELY CAUSE"],
       ...r.servers.map((s) => {
         const o = outliers.get(s.name);
-        return [o ? "*" : " ", s.name, s.cluster, s.version, o ? `${o.gap} (${o.direction})` : "-", uptime(s), s.state, s.first_seen, o?.cause ?? ""];
+        const adv = s.advisories ? `${s.advisories.count}${s.advisories.worst_severity ? ` (${s.advisories.worst_severity})` : ""}` : "0";
+        return [o ? "*" : " ", s.name, s.cluster, s.version, o ? `${o.gap} (${o.direction})` : "-", uptime(s), s.state, s.first_seen, adv, o?.cause ?? ""];
       }),
     ]),
   );

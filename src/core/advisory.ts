@@ -78,7 +78,9 @@ export interface Release {
 export function recommendedVersion(dataset: AdvisoryDataset, releases: readonly Release[], target: string): string | undefined {
   const t = semver.parse(target.replace(/^v/, ""));
   if (!t) return undefined;
-  const clean = releases
+  // The target itself counts when it is a release: servers run it, whether or not the table has it yet.
+  const candidates = t.prerelease.length === 0 ? [...releases, { version: t.version, date: "", prerelease: false }] : releases;
+  const clean = candidates
     .filter((r) => !r.prerelease && semver.valid(r.version) && semver.gte(r.version, t.version))
     .filter((r) => advisoriesFor(dataset, r.version).length === 0)
     .sort((a, b) => semver.compare(a.version, b.version));
@@ -125,4 +127,15 @@ export function parseAdvisoryDataset(raw: unknown): AdvisoryDataset {
     };
   });
   return { source: raw["source"], as_of: raw["as_of"], ...(typeof raw["commit"] === "string" ? { commit: raw["commit"] } : {}), advisories };
+}
+
+/** Validates a release table (src/data/releases.json): the releases, oldest first. */
+export function parseReleases(raw: unknown): Release[] {
+  if (!isJsonObject(raw) || !Array.isArray(raw["releases"])) throw new DatasetError(`the release table must be an object with a "releases" list`);
+  return raw["releases"]
+    .map((r: unknown, i: number): Release => {
+      if (!isJsonObject(r) || typeof r["version"] !== "string" || semver.valid(r["version"]) === null) throw new DatasetError(`releases[${i}].version must be a version`);
+      return { version: r["version"], date: typeof r["date"] === "string" ? r["date"] : "", prerelease: r["prerelease"] === true };
+    })
+    .sort((a, b) => semver.compare(a.version, b.version));
 }

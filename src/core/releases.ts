@@ -1,28 +1,25 @@
-/**
- * The minor releases of nats-server 2.x and the newest patch of each that this build knows of (from
- * the git tags of nats-io/nats-server; 2.15 from Debian's sid). 2.13 was never released. Data, not
- * logic: a newer build of the monitor brings a newer table.
- */
+import type { Release } from "./advisory.js";
+import semver from "semver";
+import { bundledReleases } from "../data/bundled.js";
+
+/** A minor release line of nats-server and its newest patch release. */
 export interface MinorRelease {
   readonly minor: string;
-  /** The newest patch release of this minor known to this table. */
+  /** The newest (non-pre-release) patch release of this minor. */
   readonly latest: string;
 }
 
-export const MINOR_RELEASES: readonly MinorRelease[] = [
-  { minor: "2.0", latest: "2.0.4" },
-  { minor: "2.1", latest: "2.1.9" },
-  { minor: "2.2", latest: "2.2.6" },
-  { minor: "2.3", latest: "2.3.4" },
-  { minor: "2.4", latest: "2.4.0" },
-  { minor: "2.5", latest: "2.5.0" },
-  { minor: "2.6", latest: "2.6.6" },
-  { minor: "2.7", latest: "2.7.4" },
-  { minor: "2.8", latest: "2.8.4" },
-  { minor: "2.9", latest: "2.9.25" },
-  { minor: "2.10", latest: "2.10.29" },
-  { minor: "2.11", latest: "2.11.17" },
-  { minor: "2.12", latest: "2.12.15" },
-  { minor: "2.14", latest: "2.14.5" },
-  { minor: "2.15", latest: "2.15.1" },
-];
+/** Every minor line that had a release, with its newest patch (2.13 was never released: it is not there). */
+export function minorReleases(releases: readonly Release[]): MinorRelease[] {
+  const latest = new Map<string, string>();
+  for (const r of releases) {
+    if (r.prerelease || !semver.valid(r.version)) continue;
+    const minor = `${semver.major(r.version)}.${semver.minor(r.version)}`;
+    const seen = latest.get(minor);
+    if (!seen || semver.gt(r.version, seen)) latest.set(minor, r.version);
+  }
+  return [...latest].map(([minor, v]) => ({ minor, latest: v })).sort((a, b) => semver.compare(a.latest, b.latest));
+}
+
+/** The minor lines of the release table bundled with this build (src/data/releases.json). */
+export const MINOR_RELEASES: readonly MinorRelease[] = minorReleases(bundledReleases);

@@ -45,7 +45,9 @@ test("the recommendation: lowest clean release at or above the target, on its ow
   t.is(recommendedVersion(dataset, releases, "2.12.0"), "2.12.6", "not the RC");
   t.is(recommendedVersion(dataset, releases, "2.9.10"), "2.11.15", "no clean 2.9 or 2.10 release: the lowest clean one above");
   t.is(recommendedVersion(dataset, releases, "2.14.0"), "2.14.0", "a clean target is its own recommendation");
-  t.is(recommendedVersion(dataset, releases, "2.15.0"), undefined, "nothing known at or above it");
+  t.is(recommendedVersion(dataset, releases, "2.15.0"), "2.15.0", "a clean release the table does not know yet is its own recommendation");
+  t.is(recommendedVersion(dataset, releases, "2.15.0-RC.1"), undefined, "a pre-release is never recommended");
+  t.is(recommendedVersion(dataset, releases, "2.12.5"), "2.12.6");
 });
 
 test("worst severity", (t) => {

@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test from "ava";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { VersionReport } from "../../src/core/version-report.js";
+import { bundledAdvisories } from "../../src/data/bundled.js";
+import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
+import type { VersionMonitor } from "../../src/monitor.js";
+import { runCli } from "../helpers/cli.js";
+import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
+
+const [oldest, middle, newest] = threeVersions();
+const ctx = {} as { cluster: LocalCluster; monitors: VersionMonitor[]; client: NatsConnection };
+
+test.before(async () => {
+  ctx.cluster = await startCluster([{ name: "sec", binaries: [oldest.path, middle.path, newest.path] }]);
+  ctx.monitors = [await startMonitor(ctx.cluster), await startMonitor(ctx.cluster)];
+  ctx.client = await connectAs(ctx.cluster, users.app);
+  // VARZ (the Go version) arrives shortly after the first advertisement.
+  await waitUntil("three servers with their Go versions", () => (ctx.monitors.every((m) => m.report().servers.filter((s) => s.go).length === 3) ? true : undefined), 20_000);
+});
+
+test.after.always(async () => {
+  for (const m of ctx.monitors ?? []) await m.stop();
+  await ctx.client?.close();
+  await stopCluster(ctx.cluster);
+});
+
+const ask = async () => (await ctx.client.request("versions.report", "", { timeout: 5000 })).json<VersionReport>();
+const ids = (r: VersionReport, name: string) => r.servers.find((s) => s.name === name)?.advisories?.ids ?? [];
+
+test.serial("each server lists the advisories of its own version; the dataset and the target's recommendation are in the report", async (t) => {
+  const r = await ask();
+  t.deepEqual(r.security?.dataset, { source: "nats-io/advisories", as_of: bundledAdvisories.as_of });
+  const byVersion = Object.fromEntries(r.servers.map((s) => [s.version, s]));
+  const old = byVersion[oldest.version]!;
+  const mid = byVersion[middle.version]!;
+  const cur = byVersion[newest.version]!;
+  t.log(`${old.name} ${old.version} (${old.go}): ${old.advisories?.count}; ${mid.name} ${mid.version} (${mid.go}): ${mid.advisories?.count}; ${cur.name} ${cur.version} (${cur.go}): ${cur.advisories?.count ?? 0}`);
+  // secnote-2023-01 (CVE-2023-47090): 2.9.x up to 2.9.22 affected, fixed in 2.9.23 and 2.10.2.
+  t.true(ids(r, old.name).includes("CVE-2023-47090"));
+  t.false(ids(r, mid.name).includes("CVE-2023-47090"));
+  // CVE-2025-30215: fixed in 2.10.27, so 2.9.10 is affected and 2.10.27 is not.
+  t.true(ids(r, old.name).includes("CVE-2025-30215"));
+  t.false(ids(r, mid.name).includes("CVE-2025-30215"));
+  // secnote-2026-05 (CVE-2026-33216): any version before 2.11.15 (or 2.12.6).
+  t.true(old.advisories!.count > mid.advisories!.count, "the older, the more");
+  t.true(mid.advisories!.count >= 1);
+  const newestNatsOnly = bundledAdvisories.advisories.filter((a) => a.component === "nats-server" && cur.advisories?.ids.includes(a.id));
+  t.deepEqual(newestNatsOnly, [], `${newest.version} is affected by no nats-server advisory of this dataset`);
+  t.is(r.target, newest.version);
+  t.is(r.security?.recommended_version, newest.version, "a clean target is its own recommendation");
+  t.is(r.security?.affected_servers, r.servers.filter((s) => s.advisories).length);
+
+  const table = await runCli(["report", "--server", ctx.cluster.urls.join(","), "--user", users.app.user, "--password", users.app.pass]);
+  t.regex(table.stdout, new RegExp(`^security: target ${newest.version.replace(/\./g, "\\.")} (not affected|affected by)`, "m"));
+  t.regex(table.stdout, /ADVISORIES/);
+});
+
+test.serial("a newer dataset loaded at runtime changes the report on every instance", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "nvm-advisories-"));
+  const file = join(dir, "newer.json");
+  const newer = {
+    ...bundledAdvisories,
+    source: "test: bundled plus one",
+    as_of: "2099-01-01",
+    advisories: [
+      ...bundledAdvisories.advisories,
+      { id: "CVE-2099-0001", aliases: [], published: "2099-01-01", summary: "everything up to the newest is affected", component: "nats-server", affected: [`<=${newest.version}`], fixed: [], severity: "high", source: "test" },
+    ],
+  };
+  writeFileSync(file, JSON.stringify(newer));
+  const bad = join(dir, "bad.json");
+  writeFileSync(bad, JSON.stringify({ ...newer, advisories: [{ id: "X", component: "nats-server", affected: ["<<1"] }] }));
+  const refused = await runCli(["advisories", "load", bad, "--server", ctx.cluster.urls[0]!, "--user", users.admin.user, "--password", users.admin.pass]);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /bad\.json: advisories\[0\] \(X\): "<<1" is not a version range/);
+
+  const loaded = await runCli(["advisories", "load", file, "--server", ctx.cluster.urls[0]!, "--user", users.admin.user, "--password", users.admin.pass]);
+  t.is(loaded.code, 0, loaded.stderr);
+  t.regex(loaded.stdout, new RegExp(`loaded ${newer.advisories.length} advisories as of 2099-01-01`));
+  for (const [i, m] of ctx.monitors.entries()) {
+    const r = await waitUntil(`instance ${i + 1} uses the loaded dataset`, () => {
+      const rep = m.report();
+      return rep.security?.dataset.as_of === "2099-01-01" ? rep : undefined;
+    }, 10_000);
+    t.true(r.security!.target!.ids.includes("CVE-2099-0001"));
+    t.is(r.security!.recommended_version, null);
+    t.regex(r.action, new RegExp(`the target ${newest.version.replace(/\./g, "\\.")} is itself affected by \\d+ known advisor(y|ies) \\(worst: high\\): no release in this dataset is free of them`));
+  }
+  // The app user reads the report, but may not write the dataset.
+  const denied = await runCli(["advisories", "load", file, "--server", ctx.cluster.urls[0]!, "--user", users.app.user, "--password", users.app.pass]);
+  t.is(denied.code, 1);
+});
