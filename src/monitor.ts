@@ -37,6 +37,7 @@ import { BucketKeeper } from "./nats/bucket-keeper.js";
 import { PermissionWatch } from "./nats/permission-watch.js";
 import { UpgradeGatekeeper } from "./nats/upgrade-gatekeeper.js";
 import { AdvisorySource } from "./nats/advisory-source.js";
+import { InventorySource } from "./nats/inventory-source.js";
 import { AdvisoryBook } from "./core/advisory-book.js";
 import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
@@ -99,6 +100,7 @@ export class VersionMonitor {
   readonly permissions: PermissionWatch;
   readonly gatekeeper: UpgradeGatekeeper;
   readonly advisorySource: AdvisorySource;
+  readonly inventory: InventorySource;
   #book = new AdvisoryBook(bundledAdvisories, bundledReleases);
   readonly #persistedLastSeen = new Map<string, number>();
   readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
@@ -140,6 +142,7 @@ export class VersionMonitor {
         this.#reportCache.clear();
       },
     });
+    this.inventory = new InventorySource(kv, log.child({ component: "inventory" }), () => this.#reportCache.clear());
     this.permissions = new PermissionWatch({ log: log.child({ component: "permissions" }), now });
     this.keeper = new BucketKeeper(app, {
       bucket: config.bucket,
@@ -241,6 +244,7 @@ export class VersionMonitor {
     }
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
     await this.advisorySource.start();
+    await this.inventory.start();
     await this.republish.start();
     await this.tracker.start();
     await this.collector.start();
@@ -307,7 +311,10 @@ export class VersionMonitor {
 
   report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
     const now = this.now();
-    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: this.#ownWarnings(now), advisories: this.#book });
+    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: this.#ownWarnings(now),
+      advisories: this.#book,
+      ...(this.inventory.current ? { inventory: this.inventory.current } : {}),
+    });
   }
 
   /** Warnings about the service itself, before the servers'. */
@@ -429,6 +436,7 @@ export class VersionMonitor {
     await this.keeper.stop();
     this.permissions.stop();
     await this.advisorySource.stop();
+    await this.inventory.stop();
     await this.tracker.stop();
     await this.republish.stop();
     await this.store.close();

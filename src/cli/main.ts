@@ -12,11 +12,11 @@ const print = (text: string) => process.stdout.write(text + "\n");
 /** Runs one command; returns the exit code. Expected failures are one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  // "upgrade" and "advisories" take a verb: "upgrade status", "upgrade wait", "advisories load FILE".
-  const verb = (first === "upgrade" || first === "advisories") && rest[0] !== undefined && !rest[0].startsWith("-") ? rest[0] : undefined;
+  // "upgrade", "advisories" and "inventory" take a verb: "upgrade status", "upgrade wait", "advisories load FILE".
+  const verb = (first === "upgrade" || first === "advisories" || first === "inventory") && rest[0] !== undefined && !rest[0].startsWith("-") ? rest[0] : undefined;
   const [command, afterVerb] = verb !== undefined ? [`${first} ${verb}`, rest.slice(1)] : [first, rest];
-  // "advisories load" takes the file as its one positional argument.
-  const file = command === "advisories load" && afterVerb[0] !== undefined && !afterVerb[0].startsWith("-") ? afterVerb[0] : undefined;
+  // "advisories load" and "inventory apply" take the file as their one positional argument.
+  const file = (command === "advisories load" || command === "inventory apply") && afterVerb[0] !== undefined && !afterVerb[0].startsWith("-") ? afterVerb[0] : undefined;
   const args = file !== undefined ? afterVerb.slice(1) : afterVerb;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     print(usage);
@@ -39,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
         return await report(flags, print);
       case "events":
         return await (await import("./events.js")).events(flags, print);
+      case "inventory apply":
+        return await (await import("./inventory.js")).inventoryApply(flags, file, print);
+      case "inventory show":
+        return await (await import("./inventory.js")).inventoryShow(flags, print);
       case "advisories load":
         return await (await import("./advisories.js")).advisoriesLoad(flags, file, print);
       case "upgrade status":

@@ -65,6 +65,15 @@ export const commandOptions: Record<string, Options> = {
     timeout: { type: "string" },
     interval: { type: "string" },
   },
+  "inventory apply": {
+    ...connection(""),
+    bucket: { type: "string" },
+  },
+  "inventory show": {
+    ...connection(""),
+    bucket: { type: "string" },
+    json: { type: "boolean" },
+  },
   "advisories load": {
     ...connection(""),
     bucket: { type: "string" },
@@ -81,6 +90,7 @@ export function parseCommandFlags(command: string, args: string[]): Flags {
   if (!options) {
     if (command.startsWith("upgrade")) throw new ConfigError(`${command}: use "upgrade status" or "upgrade wait"`);
     if (command.startsWith("advisories")) throw new ConfigError(`${command}: use "advisories load FILE"`);
+    if (command.startsWith("inventory")) throw new ConfigError(`${command}: use "inventory apply FILE" or "inventory show"`);
     throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, events, upgrade or demo`);
   }
   try {

@@ -27,6 +27,17 @@ function security(r: VersionReport): string {
   return `security: ${t}${rec}; ${s.affected_servers} server(s) affected; advisories as of ${s.dataset.as_of} (${s.dataset.source})`;
 }
 
+/** The inventory's findings: what is missing, unexpected, off its pin, and the outliers by pipeline. */
+function inventoryLines(r: VersionReport): string[] {
+  const inv = r.inventory!;
+  const lines = [`inventory (${inv.entries} entries):`];
+  lines.push(`  missing: ${inv.missing.length === 0 ? "none" : inv.missing.map((m) => `${m.name}${m.last_seen ? ` (last seen ${m.last_seen})` : " (never seen)"}`).join(", ")}`);
+  lines.push(`  unexpected: ${inv.unexpected.length === 0 ? "none" : inv.unexpected.map((u) => `${u.name} (${u.cluster || "-"}, ${u.version})`).join(", ")}`);
+  lines.push(`  drift: ${inv.drift.length === 0 ? "none" : inv.drift.map((d) => `${d.name} runs ${d.version}, pinned ${d.pinned}${d.pipeline ? ` by ${d.pipeline}` : ""}`).join(", ")}`);
+  for (const g of inv.outliers_by_pipeline) lines.push(`  outliers of pipeline ${g.pipeline}: ${g.outliers.join(", ")}`);
+  return lines;
+}
+
 /** The report as an operator reads it in a terminal: summary, versions, then every server listed. */
 export function renderReportTable(r: VersionReport): string {
   const out: string[] = [];
@@ -84,6 +95,7 @@ export function renderReportTable(r: VersionReport): string {
   if (r.offline.length > 0) {
     out.push("", `offline: ${r.offline.map((o) => `${o.name} (${o.version}, ${o.state}, last seen ${o.last_seen})`).join(", ")}`);
   }
+  if (r.inventory) out.push("", ...inventoryLines(r));
   for (const w of r.warnings) out.push(`warning: ${w.server === "" ? "" : `${w.server}: `}${w.detail}`);
   return out.join("\n");
 }

@@ -14,6 +14,8 @@ Usage:
                               is it safe to take the next server down? ready, wait or blocked, why, which next
   nats-version-monitor upgrade wait   [connection flags] [--cluster NAME] [--timeout 15m] [--interval 2s]
                               waits until ready (exit 0); blocked exits 1, a time-out exits 3
+  nats-version-monitor inventory apply FILE [connection flags] [--bucket NAME]   (YAML or JSON; see README)
+  nats-version-monitor inventory show [connection flags] [--bucket NAME] [--json]
   nats-version-monitor advisories load FILE [connection flags] [--bucket NAME]
                               loads a newer advisory dataset into the bucket; every instance uses it
   nats-version-monitor demo   [--upgrade] starts a local mixed-version cluster and the service, prints the report;

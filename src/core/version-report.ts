@@ -10,6 +10,7 @@ import { compareByName, type ServerRecord } from "./server-record.js";
 import type { Direction, Outlier } from "./version-summary.js";
 import { assessVisibility, type Visibility } from "./visibility.js";
 import type { AdvisoryBook, AdvisorySummary } from "./advisory-book.js";
+import { assessInventory, type Inventory } from "./inventory.js";
 
 /** What a caller may ask of `versions.report` (validated at the edge). */
 export interface ReportQuery {
@@ -119,6 +120,33 @@ export interface VersionReport extends MismatchView {
   readonly visibility: VisibilityView;
   /** Which advisory dataset is in use, what applies to the target, and the version to go to. */
   readonly security?: SecurityView;
+  /** The operator's inventory against what is seen; only when one is applied. */
+  readonly inventory?: InventoryView;
+}
+
+export interface InventoryView {
+  readonly entries: number;
+  readonly missing: readonly { readonly name: string; readonly cluster: string | null; readonly last_seen: string | null }[];
+  readonly unexpected: readonly { readonly name: string; readonly cluster: string; readonly version: string }[];
+  readonly drift: readonly { readonly name: string; readonly cluster: string; readonly version: string; readonly pinned: string; readonly pipeline: string | null }[];
+  /** The outliers by the `pipeline` label of their inventory entries: separate pipelines, named. */
+  readonly outliers_by_pipeline: readonly { readonly pipeline: string; readonly outliers: readonly string[] }[];
+}
+
+function inventoryView(inventory: Inventory, live: readonly ServerRecord[], known: readonly ServerRecord[], outliers: readonly string[], limits: ReportLimits): InventoryView {
+  const f = assessInventory(inventory, live, known);
+  const groups = new Map<string, string[]>();
+  for (const name of outliers) {
+    const p = f.pipelineOf.get(name) ?? "(no pipeline label)";
+    groups.set(p, [...(groups.get(p) ?? []), name]);
+  }
+  return {
+    entries: inventory.entries.length,
+    missing: f.missing.slice(0, limits.maxNames).map((m) => ({ ...m, last_seen: m.last_seen === null ? null : iso(m.last_seen) })),
+    unexpected: f.unexpected.slice(0, limits.maxNames),
+    drift: f.drift.slice(0, limits.maxNames),
+    outliers_by_pipeline: [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pipeline, names]) => ({ pipeline, outliers: names.slice(0, limits.maxNames) })),
+  };
 }
 
 export interface SecurityView {
@@ -254,6 +282,8 @@ export interface ReportOptions {
   readonly warnings: readonly Warning[];
   /** The advisory dataset in use; without it the report says nothing about security. */
   readonly advisories: AdvisoryBook;
+  /** The operator's inventory; without it the report says nothing about it. */
+  readonly inventory: Inventory;
 }
 
 function securityView(book: AdvisoryBook, target: string | undefined, live: readonly ServerRecord[]): SecurityView {
@@ -343,5 +373,8 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     warnings_omitted: Math.max(0, allWarnings.length - limits.maxNames),
     visibility: visibilityView(visibility, limits),
     ...(security ? { security } : {}),
+    ...(options.inventory
+      ? { inventory: inventoryView(options.inventory, live, [...fleet.records()].filter((r) => query.cluster === undefined || r.cluster === query.cluster), summary.outliers.map((o) => o.record.name), limits) }
+      : {}),
   };
 }

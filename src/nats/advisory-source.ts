@@ -1,7 +1,7 @@
 import type { KV, KvWatchEntry } from "@nats-io/kv";
-import type { QueuedIterator } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import { parseAdvisoryDataset, type AdvisoryDataset } from "../core/advisory.js";
+import { KeyFollower } from "./key-follower.js";
 
 /** The bucket key an operator's newer dataset is loaded into (`advisories load FILE`). */
 export const ADVISORIES_KEY = "advisories.dataset";
@@ -13,7 +13,6 @@ export interface AdvisorySourceOptions {
   readonly onChange: (dataset: AdvisoryDataset) => void;
 }
 
-const RETRY_MS = 1000;
 
 /**
  * Which advisory dataset is in use: the one bundled with this build, or a newer one an operator
@@ -22,41 +21,22 @@ const RETRY_MS = 1000;
  */
 export class AdvisorySource {
   #current: AdvisoryDataset;
-  #watcher: QueuedIterator<KvWatchEntry> | undefined;
-  #following: Promise<void> | undefined;
-  #stopped = false;
+  readonly #follower: KeyFollower;
 
   constructor(
-    private readonly kv: KV,
+    kv: KV,
     private readonly opts: AdvisorySourceOptions,
   ) {
     this.#current = opts.bundled;
+    this.#follower = new KeyFollower(kv, ADVISORIES_KEY, opts.log, (e) => this.#take(e));
   }
 
   get current(): AdvisoryDataset {
     return this.#current;
   }
 
-  async start(): Promise<void> {
-    this.#watcher = await this.kv.watch({ key: ADVISORIES_KEY });
-    this.#following = this.#follow(this.#watcher);
-  }
-
-  async #follow(first: QueuedIterator<KvWatchEntry>): Promise<void> {
-    for (let watcher = first; !this.#stopped; ) {
-      try {
-        for await (const e of watcher) this.#take(e);
-      } catch (err) {
-        this.opts.log.warn({ err: (err as Error).message }, "following the advisory dataset failed; starting again");
-      }
-      if (this.#stopped) return;
-      await new Promise((r) => setTimeout(r, RETRY_MS));
-      try {
-        watcher = this.#watcher = await this.kv.watch({ key: ADVISORIES_KEY });
-      } catch {
-        // the next round tries again
-      }
-    }
+  start(): Promise<void> {
+    return this.#follower.start();
   }
 
   #take(e: KvWatchEntry): void {
@@ -82,9 +62,7 @@ export class AdvisorySource {
     this.opts.onChange(dataset);
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#watcher?.stop();
-    await this.#following;
+  stop(): Promise<void> {
+    return this.#follower.stop();
   }
 }

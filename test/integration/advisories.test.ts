@@ -93,3 +93,54 @@ test.serial("a newer dataset loaded at runtime changes the report on every insta
   const denied = await runCli(["advisories", "load", file, "--server", ctx.cluster.urls[0]!, "--user", users.app.user, "--password", users.app.pass]);
   t.is(denied.code, 1);
 });
+
+test.serial("an inventory with one pinned server off its pin, one missing entry and one unexpected server: exactly those three findings", async (t) => {
+  const [first, second, third] = [...ctx.monitors[0]!.report().servers].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const dir = mkdtempSync(join(tmpdir(), "nvm-inventory-"));
+  const file = join(dir, "inventory.yaml");
+  writeFileSync(
+    file,
+    [
+      "# what this cluster should run",
+      "servers:",
+      `  - name: ${first!.name}`,
+      "    cluster: sec",
+      `    version: "${middle.version}"   # pinned, but it runs ${first!.version}`,
+      "    labels: { pipeline: ansible-legacy, owner: team-a }",
+      `  - name: ${second!.name}`,
+      `    version: "~${middle.version.split(".").slice(0, 2).join(".")}"`,
+      "    labels: { pipeline: helm }",
+      "  - name: sec-9",
+      "    cluster: sec",
+      "",
+    ].join("\n"),
+  );
+  const flags = ["--server", ctx.cluster.urls[0]!, "--user", users.admin.user, "--password", users.admin.pass];
+  const broken = join(dir, "broken.yaml");
+  writeFileSync(broken, "servers:\n  - name: a\n  - name: b\n    version: latest\n");
+  const refused = await runCli(["inventory", "apply", broken, ...flags]);
+  t.is(refused.code, 2);
+  t.is(refused.stderr.trim(), `nats-version-monitor: ${broken}:3: servers[1]: "version" "latest" is not a version or semver range`);
+
+  const applied = await runCli(["inventory", "apply", file, ...flags]);
+  t.is(applied.code, 0, applied.stderr);
+  for (const [i, m] of ctx.monitors.entries()) {
+    const inv = await waitUntil(`instance ${i + 1} uses the inventory`, () => m.report().inventory, 10_000);
+    t.deepEqual(inv.drift.map((d) => [d.name, d.version, d.pinned, d.pipeline]), [[first!.name, first!.version, middle.version, "ansible-legacy"]]);
+    t.deepEqual(inv.missing.map((x) => [x.name, x.last_seen]), [["sec-9", null]]);
+    t.deepEqual(inv.unexpected.map((x) => x.name), [third!.name]);
+  }
+  const r = await ask();
+  t.is(r.inventory!.drift.length + r.inventory!.missing.length + r.inventory!.unexpected.length, 3);
+  t.true(r.inventory!.outliers_by_pipeline.length > 0);
+
+  const table = await runCli(["report", "--server", ctx.cluster.urls.join(","), "--user", users.app.user, "--password", users.app.pass]);
+  t.regex(table.stdout, /^inventory \(3 entries\):$/m);
+  t.regex(table.stdout, /^  missing: sec-9 \(never seen\)$/m);
+  t.regex(table.stdout, new RegExp(`^  unexpected: ${third!.name} \\(sec, `, "m"));
+  t.regex(table.stdout, new RegExp(`^  drift: ${first!.name} runs ${first!.version.replace(/\./g, "\\.")}, pinned ${middle.version.replace(/\./g, "\\.")} by ansible-legacy$`, "m"));
+
+  const shown = await runCli(["inventory", "show", ...flags]);
+  t.is(shown.code, 0, shown.stderr);
+  t.regex(shown.stdout, /^sec-9\s+sec\s+\*/m);
+});
