@@ -1,39 +1,16 @@
-import { readFileSync } from "node:fs";
-import { Kvm, type KV } from "@nats-io/kv";
-import { connect } from "@nats-io/transport-node";
 import { ConfigError } from "../config/config-error.js";
-import { resolveConnection, type Flags } from "../config/connection-config.js";
+import type { Flags } from "../config/connection-config.js";
 import { parseInventoryFile } from "../config/inventory-file.js";
 import { parseInventory, type Inventory } from "../core/inventory.js";
-import { connectionOptions } from "../nats/connect.js";
 import { INVENTORY_KEY } from "../nats/inventory-source.js";
+import { readInputFile, withBucket } from "./bucket-access.js";
 import { CommandError } from "./report.js";
 import { renderColumns } from "./report-table.js";
-
-async function withBucket<T>(flags: Flags, use: (kv: KV, bucket: string) => Promise<T>): Promise<T> {
-  const bucket = typeof flags["bucket"] === "string" ? flags["bucket"] : "version-monitor";
-  const conn = resolveConnection("", flags, process.env);
-  const nc = await connect({ ...connectionOptions(conn, "version-monitor-cli"), maxReconnectAttempts: 0 }).catch((err: Error) => {
-    throw new CommandError(`cannot connect to ${conn.servers.join(",")}: ${err.message}`);
-  });
-  try {
-    const kv = await new Kvm(nc).open(bucket);
-    return await use(kv, bucket);
-  } finally {
-    await nc.close();
-  }
-}
 
 /** `inventory apply FILE`: validates the file (YAML or JSON, faults by line) and stores it; every instance follows. */
 export async function inventoryApply(flags: Flags, file: string | undefined, print: (text: string) => void): Promise<number> {
   if (file === undefined) throw new ConfigError("inventory apply: give the inventory file (inventory apply FILE)");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read it: ${(err as Error).message}`);
-  }
-  const inventory = parseInventoryFile(text, file);
+  const inventory = parseInventoryFile(readInputFile(file), file);
   return withBucket(flags, async (kv, bucket) => {
     const revision = await kv.put(INVENTORY_KEY, JSON.stringify({ servers: inventory.entries })).catch((err: Error) => {
       throw new CommandError(`cannot write ${INVENTORY_KEY} in bucket ${bucket}: ${err.message} (the user must be allowed to write the bucket)`);
