@@ -140,6 +140,7 @@ export class VersionMonitor {
       onChange: (dataset) => {
         this.#book = new AdvisoryBook(dataset, bundledReleases);
         this.#reportCache.clear();
+        this.tracker.requestEvaluation();
       },
     });
     this.inventory = new InventorySource(kv, log.child({ component: "inventory" }), () => this.#reportCache.clear());
@@ -164,6 +165,7 @@ export class VersionMonitor {
       warmupMs: WARMUP_MS,
       now,
       log: log.child({ component: "tracker" }),
+      affected: (members) => this.#book.affectedVersions(members),
     });
     this.republish = new RepublishGuard(app, kv, { stream: config.events.stream, graceMs: REPUBLISH_GRACE_MS, log: log.child({ component: "republish" }) });
     this.collector = new Collector(sys, {

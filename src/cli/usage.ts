@@ -9,7 +9,7 @@ Usage:
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
                               [--page-size N] [--json] [--timeout 5s]
   nats-version-monitor events [connection flags] [--scope system|cluster:NAME] [--cluster NAME]
-                              [--type detected|changed|stalled|stale|resolved] [--limit 50] [--page N] [--json]
+                              [--type detected|changed|stalled|stale|resolved|affected] [--limit 50] [--page N] [--json]
   nats-version-monitor upgrade status [connection flags] [--cluster NAME] [--json] [--timeout 5s]
                               is it safe to take the next server down? ready, wait or blocked, why, which next
   nats-version-monitor upgrade wait   [connection flags] [--cluster NAME] [--timeout 15m] [--interval 2s]

@@ -1,4 +1,6 @@
 import { advisoriesFor, recommendedVersion, worstSeverity, type Advisory, type AdvisoryDataset, type Release } from "./advisory.js";
+import type { AffectedVersion } from "./mismatch-event.js";
+import type { ServerRecord } from "./server-record.js";
 
 /** What a report says about the advisories that apply to one version (and Go). */
 export interface AdvisorySummary {
@@ -37,6 +39,18 @@ export class AdvisoryBook {
   summary(version: string, go?: string): AdvisorySummary {
     const list = this.applying(version, go);
     return { count: list.length, ids: list.slice(0, MAX_IDS).map((a) => a.id), worst_severity: worstSeverity(list) };
+  }
+
+  /** The versions among these servers that nats-server advisories affect, oldest first, with their servers. */
+  affectedVersions(members: readonly ServerRecord[]): AffectedVersion[] {
+    const counts = new Map<string, number>();
+    for (const m of members) counts.set(m.version, (counts.get(m.version) ?? 0) + 1);
+    const out: AffectedVersion[] = [];
+    for (const [version, servers] of counts) {
+      const list = this.applying(version);
+      if (list.length > 0) out.push({ version, servers, advisories: list.length, ids: list.slice(0, MAX_IDS).map((a) => a.id), worst_severity: worstSeverity(list) });
+    }
+    return out.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   }
 
   recommended(target: string): string | undefined {

@@ -35,6 +35,16 @@ export interface MismatchEvent {
   readonly outliers_omitted: number;
   readonly reasons: readonly string[];
   readonly action: string;
+  /** Versions in the scope that known advisories affect (servers on each, advisories, worst severity); absent for events from before. */
+  readonly affected_versions?: readonly AffectedVersion[];
+}
+
+export interface AffectedVersion {
+  readonly version: string;
+  readonly servers: number;
+  readonly advisories: number;
+  readonly ids: readonly string[];
+  readonly worst_severity: string | null;
 }
 
 /** The fields delivery and history rely on (stored events are our own; the rest passes through). */
@@ -62,6 +72,7 @@ export function buildMismatchEvent(
   record: MismatchRecord,
   previous: MismatchRecord | undefined,
   now: number,
+  affectedVersions: readonly AffectedVersion[] = [],
 ): MismatchEvent {
   const since = record.since ?? previous?.since;
   return {
@@ -92,5 +103,6 @@ export function buildMismatchEvent(
     outliers_omitted: Math.max(0, a.summary.outliers.length - MAX_EVENT_OUTLIERS),
     reasons: a.classification.reasons,
     action: a.classification.action,
+    affected_versions: affectedVersions,
   };
 }

@@ -1,7 +1,7 @@
 import { isJsonObject } from "./is-json-object.js";
 import { isMismatchEvent, type MismatchEvent } from "./mismatch-event.js";
 import { MismatchState } from "./mismatch-state.js";
-import { eventEpoch } from "./mismatch-transition.js";
+import { eventEpoch, type AffectedCount } from "./mismatch-transition.js";
 
 /**
  * What the mismatch of one scope was when last decided; one KV entry per scope, written with CAS.
@@ -17,6 +17,8 @@ export interface MismatchRecord {
   readonly versions: readonly string[];
   /** Outlier names, sorted. */
   readonly outliers: readonly string[];
+  /** Versions known advisories affect, and how many servers ran each, when last written. */
+  readonly affected?: readonly AffectedCount[];
   /** When the current mismatch began; undefined while consistent. */
   readonly since?: number;
   /** Transitions so far; the event's `seq`, part of every event id. */
@@ -63,6 +65,7 @@ export function decodeMismatchRecord(bytes: Uint8Array): MismatchRecord | undefi
     !(o["target"] === null || typeof o["target"] === "string") ||
     !strings(o["versions"]) || !strings(o["outliers"]) ||
     !(o["since"] === undefined || num(o["since"])) ||
+    !(o["affected"] === undefined || (Array.isArray(o["affected"]) && o["affected"].every((a) => isJsonObject(a) && typeof a["version"] === "string" && num(a["servers"])))) ||
     !num(o["seq"]) || !num(o["updatedAt"])
   ) {
     return undefined;
@@ -91,6 +94,7 @@ export function recordFromEvent(e: MismatchEvent): MismatchRecord {
     target: e.target,
     versions: e.versions.map((v) => v.version),
     outliers: e.outliers.map((o) => o.name).sort(),
+    ...(e.affected_versions ? { affected: e.affected_versions.map((a) => ({ version: a.version, servers: a.servers })) } : {}),
     ...(since !== undefined && Number.isFinite(since) ? { since } : {}),
     seq: e.seq,
     epoch: eventEpoch(e.id),

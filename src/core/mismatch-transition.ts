@@ -8,6 +8,8 @@ export const MismatchEventType = {
   Stalled: "stalled",
   Stale: "stale",
   Resolved: "resolved",
+  /** More servers run a version known advisories affect, and nothing else changed to say so. */
+  Affected: "affected",
 } as const;
 export type MismatchEventType = (typeof MismatchEventType)[keyof typeof MismatchEventType];
 
@@ -20,6 +22,19 @@ export interface ScopeView {
   readonly outliers: readonly string[];
   /** The classification's start of the mismatch (an estimate when no record knew it). */
   readonly since: number | undefined;
+  /** Versions present that known advisories affect, with how many servers run each (sorted by version). */
+  readonly affected?: readonly AffectedCount[];
+}
+
+export interface AffectedCount {
+  readonly version: string;
+  readonly servers: number;
+}
+
+/** Whether `now` has a version that `before` did not, or more servers on one it had. */
+export function affectedGrew(before: readonly AffectedCount[] | undefined, now: readonly AffectedCount[] | undefined): boolean {
+  const had = new Map((before ?? []).map((a) => [a.version, a.servers]));
+  return (now ?? []).some((a) => a.servers > (had.get(a.version) ?? 0));
 }
 
 export interface Transition {
@@ -72,12 +87,14 @@ function eventType(prev: MismatchRecord | undefined, view: ScopeView): MismatchE
  * is above it even if the stored record went back (a write landing late while leaders move).
  */
 export function nextTransition(prev: MismatchRecord | undefined, view: ScopeView, now: number, deliveredSeq = 0): Transition | undefined {
-  const type = eventType(prev, view);
+  // First sight announces nothing new about advisories: the report says what applies.
+  const type = eventType(prev, view) ?? (prev !== undefined && affectedGrew(prev.affected, view.affected) ? MismatchEventType.Affected : undefined);
+  const affected = view.affected !== undefined ? { affected: view.affected } : {};
   const epoch = prev?.epoch ?? now;
   if (type === undefined) {
     // A scope seen for the first time, consistent: remembered, not announced.
     if (prev !== undefined) return undefined;
-    return { record: { scope: view.scope, state: view.state, target: view.target, versions: view.versions, outliers: view.outliers, seq: deliveredSeq, epoch, updatedAt: now } };
+    return { record: { scope: view.scope, state: view.state, target: view.target, versions: view.versions, outliers: view.outliers, ...affected, seq: deliveredSeq, epoch, updatedAt: now } };
   }
   const since =
     view.state === MismatchState.Consistent
@@ -92,6 +109,7 @@ export function nextTransition(prev: MismatchRecord | undefined, view: ScopeView
       target: view.target,
       versions: view.versions,
       outliers: view.outliers,
+      ...affected,
       ...(since !== undefined ? { since } : {}),
       seq,
       epoch,

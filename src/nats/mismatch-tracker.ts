@@ -4,7 +4,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
-import { buildMismatchEvent, type MismatchEvent } from "../core/mismatch-event.js";
+import { buildMismatchEvent, type AffectedVersion, type MismatchEvent } from "../core/mismatch-event.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { decodeMismatchRecord, encodeMismatchRecord, clusterOfScope, recordFromEvent, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
@@ -12,6 +12,7 @@ import { eventChain, nextTransition } from "../core/mismatch-transition.js";
 import { analyzeScope, analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
 import { decodeKeyToken, encodeKeyToken } from "../core/server-key.js";
 import type { EventStream } from "./event-stream.js";
+import type { ServerRecord } from "../core/server-record.js";
 import { scanLatest } from "./kv-scan.js";
 
 const KEY_PREFIX = "mismatch.";
@@ -34,6 +35,8 @@ export interface TrackerOptions {
   readonly log: Logger;
   /** Failpoint for tests: runs after this instance's record write landed, before its event is offered. */
   readonly afterRecordWrite?: (record: MismatchRecord) => void;
+  /** The versions among these servers that known advisories affect (the dataset in use). */
+  readonly affected?: (members: readonly ServerRecord[]) => AffectedVersion[];
 }
 
 export interface TrackerStats {
@@ -352,7 +355,9 @@ export class MismatchTracker {
     if (pending && !this.#isDelivered(pending)) await this.#reconcile(a.scope);
     const held = this.#held.get(a.scope);
     if (held?.repair) return;
-    const t = nextTransition(held?.record, scopeView(a), now, this.#deliveredSeq(held?.record));
+    const affected = this.opts.affected?.(a.members) ?? [];
+    const view = { ...scopeView(a), affected: affected.map((v) => ({ version: v.version, servers: v.servers })) };
+    const t = nextTransition(held?.record, view, now, this.#deliveredSeq(held?.record));
     if (!t) return;
     if (held?.record && !this.#knowsAsMuch(held.record, now)) {
       // Another instance decided with news this one has not heard yet; wait for it.
@@ -363,7 +368,7 @@ export class MismatchTracker {
     const record: MismatchRecord = {
       ...t.record,
       writer,
-      ...(t.event ? { event: buildMismatchEvent(t.event, a, t.record, held?.record, now) } : {}),
+      ...(t.event ? { event: buildMismatchEvent(t.event, a, t.record, held?.record, now, affected) } : {}),
     };
     const key = KEY_PREFIX + encodeKeyToken(a.scope);
     const data = encodeMismatchRecord(record);

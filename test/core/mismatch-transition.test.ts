@@ -131,3 +131,33 @@ test("a record of schema 1 (before the outbox) decodes, with no event to deliver
   t.is(r.event, undefined);
   t.false("eventId" in r);
 });
+
+test("advisories: more servers on an affected version is announced once; fewer, or the same, is not; first sight is not", (t) => {
+  const affected = (n: number) => [{ version: "2.10.27", servers: n }];
+  const consistent = (n: number): ScopeView => ({ ...view("consistent", ["2.10.27"], []), affected: affected(n) });
+  const { events, record } = run([
+    [1, consistent(3)], // first sight: remembered, not announced
+    [2, consistent(3)], // a restart: the same
+    [3, consistent(4)], // a fourth server joins on the affected version
+    [4, consistent(4)],
+    [5, consistent(3)], // one leaves: not news
+    [6, consistent(4)], // and comes back: not news either (the record still says 4)
+  ]);
+  t.deepEqual(events, ["affected"]);
+  t.deepEqual(record.affected, affected(4));
+  const roundTrip = decodeMismatchRecord(new TextEncoder().encode(encodeMismatchRecord(record)));
+  t.deepEqual(roundTrip?.affected, affected(4));
+});
+
+test("advisories: a version newly affected (a newer dataset) is announced; another transition carries it instead", (t) => {
+  const clean: ScopeView = { ...view("consistent", ["2.15.1"], []), affected: [] };
+  const dirty: ScopeView = { ...view("consistent", ["2.15.1"], []), affected: [{ version: "2.15.1", servers: 3 }] };
+  t.deepEqual(run([[1, clean], [2, dirty]]).events, ["affected"]);
+  const mixed: ScopeView = { ...view("rolling-upgrade", ["2.15.1", "2.9.10"], ["a"], 1), affected: [{ version: "2.9.10", servers: 1 }] };
+  const r = run([[1, clean], [2, mixed]]);
+  t.deepEqual(r.events, ["detected"], "the detected event says it (affected_versions), no second event");
+  t.deepEqual(r.record.affected, [{ version: "2.9.10", servers: 1 }]);
+  // A record from before this field knew nothing affected: what is affected now is news, once.
+  const old = run([[1, view("consistent", ["2.15.1"], [])]]).record;
+  t.deepEqual(run([[2, dirty], [3, dirty]], old).events, ["affected"]);
+});

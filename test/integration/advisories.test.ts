@@ -8,13 +8,17 @@ import { bundledAdvisories } from "../../src/data/bundled.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
 import { runCli } from "../helpers/cli.js";
+import { EventLog } from "../helpers/events.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
 
 const [oldest, middle, newest] = threeVersions();
-const ctx = {} as { cluster: LocalCluster; monitors: VersionMonitor[]; client: NatsConnection };
+const ctx = {} as { cluster: LocalCluster; monitors: VersionMonitor[]; client: NatsConnection; listener: NatsConnection; events: EventLog };
 
 test.before(async () => {
   ctx.cluster = await startCluster([{ name: "sec", binaries: [oldest.path, middle.path, newest.path] }]);
+  ctx.listener = await connectAs(ctx.cluster, users.app);
+  ctx.events = new EventLog(ctx.listener);
+  await ctx.listener.flush();
   ctx.monitors = [await startMonitor(ctx.cluster), await startMonitor(ctx.cluster)];
   ctx.client = await connectAs(ctx.cluster, users.app);
   // VARZ (the Go version) arrives shortly after the first advertisement.
@@ -24,6 +28,7 @@ test.before(async () => {
 test.after.always(async () => {
   for (const m of ctx.monitors ?? []) await m.stop();
   await ctx.client?.close();
+  await ctx.listener?.close();
   await stopCluster(ctx.cluster);
 });
 
@@ -56,6 +61,11 @@ test.serial("each server lists the advisories of its own version; the dataset an
   const table = await runCli(["report", "--server", ctx.cluster.urls.join(","), "--user", users.app.user, "--password", users.app.pass]);
   t.regex(table.stdout, new RegExp(`^security: target ${newest.version.replace(/\./g, "\\.")} (not affected|affected by)`, "m"));
   t.regex(table.stdout, /ADVISORIES/);
+
+  // The detected events say which versions are affected.
+  const detected = await waitUntil("the cluster's detected event", () => ctx.events.of("cluster:sec").find((e) => e.event.type === "detected"), 10_000);
+  t.deepEqual(detected.event.affected_versions?.map((v) => v.version), [middle.version, oldest.version].sort());
+  t.true(detected.event.affected_versions!.every((v) => v.servers === 1 && v.advisories > 0 && v.ids.length > 0));
 });
 
 test.serial("a newer dataset loaded at runtime changes the report on every instance", async (t) => {
@@ -89,6 +99,20 @@ test.serial("a newer dataset loaded at runtime changes the report on every insta
     t.is(r.security!.recommended_version, null);
     t.regex(r.action, new RegExp(`the target ${newest.version.replace(/\./g, "\\.")} is itself affected by \\d+ known advisor(y|ies) \\(worst: high\\): no release in this dataset is free of them`));
   }
+  // Each scope announces, once, that a version it runs is now known to be affected.
+  for (const scope of ["system", "cluster:sec"]) {
+    const started = Date.now();
+    // An instance that holds another's newer record waits until it has heard from the outliers since
+    // (a 2.9 server advertises every 30 s): up to one advertisement interval.
+    const ev = await waitUntil(`an affected event for ${scope}`, () => ctx.events.of(scope).find((e) => e.event.type === "affected"), 45_000);
+    const v = ev.event.affected_versions?.find((x) => x.version === newest.version);
+    t.truthy(v, JSON.stringify(ev.event.affected_versions));
+    t.log(`${scope}: affected event ${ev.receivedAt - started} ms after every instance used the dataset`);
+    t.true(v!.ids.includes("CVE-2099-0001"));
+    t.is(v!.worst_severity, "high");
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const scope of ["system", "cluster:sec"]) t.is(ctx.events.types(scope).filter((x) => x === "affected").length, 1, `${scope}: ${ctx.events.types(scope).join(", ")}`);
   // The app user reads the report, but may not write the dataset.
   const denied = await runCli(["advisories", "load", file, "--server", ctx.cluster.urls[0]!, "--user", users.app.user, "--password", users.app.pass]);
   t.is(denied.code, 1);
