@@ -64,3 +64,26 @@ test("a dataset from outside is validated, naming the fault", (t) => {
   bad({ source: "x", as_of: "2026-01-01", advisories: [{ id: "A", component: "nats-server", affected: [] }] }, /affected is empty/);
   bad({ source: "x", as_of: "2026-01-01", advisories: [{ id: "A", component: "nats-server", affected: ["<2"] }, { id: "A", component: "nats-server", affected: ["<2"] }] }, /appears twice/);
 });
+
+test("the bundled dataset: ranges as its texts state them, pre-releases and the Go toolchain", async (t) => {
+  const { bundledAdvisories: data } = await import("../../src/data/bundled.js");
+  const ids = (v: string, go?: string) => advisoriesFor(data, v, go).map((a) => a.id);
+  // CVE-2025-30215 (secnote-2025-01): fixed in 2.10.27 and 2.11.1.
+  t.true(ids("2.10.26").includes("CVE-2025-30215"));
+  t.false(ids("2.10.27").includes("CVE-2025-30215"));
+  t.true(ids("2.11.0").includes("CVE-2025-30215"));
+  t.true(ids("2.11.0-RC.2").includes("CVE-2025-30215"), "a release candidate of an affected line");
+  t.false(ids("2.11.1").includes("CVE-2025-30215"));
+  // CVE-2026-33216 (secnote-2026-05): "any version before v2.12.6 or v2.11.15".
+  t.true(ids("2.11.14").includes("CVE-2026-33216"));
+  t.false(ids("2.11.15").includes("CVE-2026-33216"));
+  t.true(ids("2.12.0-RC.1").includes("CVE-2026-33216"));
+  t.true(ids("2.12.5").includes("CVE-2026-33216"));
+  t.false(ids("2.12.6").includes("CVE-2026-33216"));
+  // CVE-2025-68121 (secnote-2026-01): "any release built with Go before 1.25.7 or 1.24.13".
+  t.true(ids("2.14.5", "go1.24.12").includes("CVE-2025-68121"));
+  t.false(ids("2.14.5", "go1.24.13").includes("CVE-2025-68121"));
+  t.true(ids("2.14.5", "go1.25.6").includes("CVE-2025-68121"));
+  t.false(ids("2.14.5", "go1.25.7").includes("CVE-2025-68121"));
+  t.false(ids("2.14.5").includes("CVE-2025-68121"), "no Go version known, no claim");
+});
