@@ -109,3 +109,28 @@ test("estimateMismatchStart: the youngest version group's first start", (t) => {
   const members = [...fleet([["a", "2.10.27", 100], ["b", "2.10.27", 50], ["c", "2.11.0", 20], ["d", "2.11.0", 10]]).records()];
   t.is(estimateMismatchStart(members, T0), T0 - 20 * MIN);
 });
+
+test("boundaries: stale only past the policy, rolling-upgrade up to and including the activity window", (t) => {
+  const { maxMismatchMs: max, activityWindowMs: window } = defaultMismatchPolicy;
+  // The newer server restarted 10 minutes ago; the mismatch began `since`.
+  const f = fleet([["a", "2.10.27", 100 * 60], ["b", "2.10.27", 100 * 60], ["c", "2.11.0", 10]]);
+  const restart = T0 - 10 * MIN;
+  t.is(classify(f, T0, T0 - max).state, "rolling-upgrade", "exactly the policy: not yet stale");
+  t.is(classify(f, T0, T0 - max - 1).state, "stale", "1 ms past the policy: stale");
+  t.is(classify(f, T0, T0 - max + 1).state, "rolling-upgrade");
+  // The activity (c's restart) exactly at, just inside and just past the window.
+  t.is(classify(f, restart + window, restart).state, "rolling-upgrade", "at the window's edge: still an upgrade");
+  t.is(classify(f, restart + window - 1, restart).state, "rolling-upgrade");
+  t.is(classify(f, restart + window + 1, restart).state, "stalled", "1 ms past the window: stalled");
+});
+
+test("boundaries hold for a policy other than the default", (t) => {
+  const policy = { maxMismatchMs: 2 * HOUR, activityWindowMs: 5 * MIN };
+  const f = fleet([["a", "2.10.27", 100 * 60], ["c", "2.11.0", 0], ["d", "2.11.0", 0]]);
+  const members = [...f.records()];
+  const at = (now: number, since: number) => classifyMismatch(members, summarizeVersions(members), since, now, policy).state;
+  t.is(at(T0 + 5 * MIN, T0), "rolling-upgrade");
+  t.is(at(T0 + 5 * MIN + 1, T0), "stalled");
+  t.is(at(T0 + 2 * HOUR, T0), "stalled");
+  t.is(at(T0 + 2 * HOUR + 1, T0), "stale");
+});

@@ -29,6 +29,20 @@ test("maxGap picks the more severe grade, none is the identity", (t) => {
   t.is(maxGap("none", "none"), "none");
 });
 
-test("every grade has a risk phrase", (t) => {
-  for (const g of ["none", "build", "prerelease", "patch", "minor", "major"] as const) t.true(gapRisk[g].length > 0);
+
+test("grades are ordered none < build < prerelease < patch < minor < major, both ways round", (t) => {
+  const order = ["none", "build", "prerelease", "patch", "minor", "major"] as const;
+  for (const [i, lower] of order.entries()) {
+    for (const higher of order.slice(i + 1)) {
+      t.is(maxGap(lower, higher), higher, `${lower} vs ${higher}`);
+      t.is(maxGap(higher, lower), higher, `${higher} vs ${lower}`);
+    }
+  }
+});
+
+test("each grade has its own risk phrase, and the risky ones say so", (t) => {
+  t.is(new Set(Object.values(gapRisk)).size, 6);
+  t.regex(gapRisk.patch, /low risk/);
+  t.regex(gapRisk.minor, /higher risk/);
+  t.regex(gapRisk.major, /highest risk/);
 });

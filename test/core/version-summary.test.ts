@@ -70,3 +70,18 @@ test("pickTarget: plain majority beats newer", (t) => {
   const v = (s: string) => parseVersion(s)!;
   t.is(pickTarget([{ version: v("2.15.1"), count: 1 }, { version: v("2.10.27"), count: 2 }])?.text, "2.10.27");
 });
+
+test("a tie goes to the newest version whatever order the servers and groups arrive in", (t) => {
+  const specs: Record<string, string>[] = [
+    { a: "2.10.27", b: "2.10.27", c: "2.9.10", d: "2.9.10" }, // newer first
+    { a: "2.9.10", b: "2.10.27", c: "2.9.10", d: "2.10.27" }, // interleaved
+    { a: "2.10.27", b: "2.9.10", c: "2.10.27", d: "2.9.10" },
+  ];
+  for (const spec of specs) t.is(summarizeVersions(records(spec)).target, "2.10.27", JSON.stringify(spec));
+  const v = (s: string) => parseVersion(s)!;
+  for (const order of [["2.15.1", "2.9.10", "2.10.27"], ["2.9.10", "2.15.1", "2.10.27"], ["2.10.27", "2.9.10", "2.15.1"]]) {
+    t.is(pickTarget(order.map((x) => ({ version: v(x), count: 2 }))), v("2.15.1"), order.join(","));
+  }
+  // A plain majority still wins over a newer minority, whichever comes first.
+  t.is(pickTarget([{ version: v("2.15.1"), count: 1 }, { version: v("2.9.10"), count: 2 }])?.text, "2.9.10");
+});
