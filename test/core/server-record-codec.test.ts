@@ -29,7 +29,12 @@ const rejects = test.macro((t, mutate: (o: Record<string, unknown>) => unknown, 
   t.regex(err?.message ?? "", message);
 });
 
-test("not JSON", rejects, () => "{", /not JSON|not an object/);
+test("not JSON", (t) => {
+  // Raw bytes, not a JSON string: the decoder must say it is not JSON at all.
+  const err = t.throws(() => decodeServerRecord("{\"name\": "), { instanceOf: RecordDecodeError });
+  t.regex(err?.message ?? "", /not JSON/);
+});
+test("a JSON string is not a record", rejects, () => "{", /not an object/);
 test("array", rejects, () => [], /not an object/);
 test("unknown schema", rejects, (o) => ({ ...o, schema: 99 }), /schema/);
 test("missing name", rejects, (o) => ({ ...o, name: undefined }), /"name"/);

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { resolveMonitorConfig } from "../../src/config/monitor-config.js";
@@ -76,6 +76,10 @@ test("TLS with a client certificate, and nkey seeds: both connections; natscli c
     t.is(refused.code, 1);
     t.regex(refused.stderr, /^nats-version-monitor: cannot connect to tls:\/\/127\.0\.0\.1:\d+: /);
     t.log(refused.stderr.trim());
+    // The client sees only a failed connection (a timeout); the server says why: no certificate.
+    const serverLog = () => readFileSync(join(cluster.servers[0]!.dir, "server.1.log"), "utf8");
+    await waitUntil("the server's reason in its log", () => (/TLS handshake error.*certificate/i.test(serverLog()) ? true : undefined), 5000).catch(() => undefined);
+    t.regex(serverLog(), /TLS handshake error.*certificate/i);
 
     // The CLI takes the same settings from a natscli context; no service runs, so it says so.
     const home = join(tls.dir, "config");
