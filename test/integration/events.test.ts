@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
-import { EventLog } from "../helpers/events.js";
+import { EventLog, eventsSettled } from "../helpers/events.js";
 import { runCli } from "../helpers/cli.js";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 
@@ -68,8 +68,8 @@ test.serial("rolling upgrade: detected at the first advertisement, one resolved 
   await upgrade("roll-2", newest.path);
   await upgrade("roll-3", newest.path);
   await waitUntil("a resolved event", () => ctx.events.of("cluster:roll").find((e) => e.event.type === "resolved"), 10_000);
-  // Let any late duplicate arrive before counting.
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Every instance has judged the final state, and every stored event has arrived: nothing more can come.
+  await eventsSettled(ctx.client, ctx.events);
   for (const scope of ["cluster:roll", "system"]) {
     const types = ctx.events.types(scope);
     t.is(types.filter((x) => x === "detected").length, 1, `${scope}: ${types.join(", ")}`);

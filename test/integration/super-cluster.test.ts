@@ -4,7 +4,7 @@ import type { VersionReport } from "../../src/core/version-report.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
-import { EventLog } from "../helpers/events.js";
+import { EventLog, eventsSettled } from "../helpers/events.js";
 
 // Two clusters joined by gateways, each on its own version, and one server in "west" that runs
 // east's version: the report and the events are per cluster and for the whole system.
@@ -65,7 +65,7 @@ test.serial("events: one for the system, one for the mismatched cluster, none fo
   await waitUntil("system and west detected", () =>
     ctx.events.of("system").length > 0 && ctx.events.of("cluster:west").length > 0 ? true : undefined,
   );
-  await new Promise((r) => setTimeout(r, 1_000));
+  await eventsSettled(ctx.client, ctx.events);
   t.deepEqual(ctx.events.types("system"), ["detected"]);
   t.deepEqual(ctx.events.types("cluster:west"), ["detected"]);
   t.deepEqual(ctx.events.types("cluster:east"), []);
