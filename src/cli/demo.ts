@@ -71,11 +71,13 @@ export async function demo(flags: Readonly<Record<string, unknown>>, print: (tex
     };
     render();
     const timer = setInterval(render, 1000);
-    if (flags["upgrade"] === true) await demoUpgrade(cluster, installedServerBinaries().at(-1)!, print);
-    await new Promise<void>((resolve) => {
+    // Listening for Ctrl-C from here on: it may come while the upgrade runs, or right after it.
+    const stopped = new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
     });
+    if (flags["upgrade"] === true) await Promise.race([demoUpgrade(cluster, installedServerBinaries().at(-1)!, print), stopped]);
+    await stopped;
     clearInterval(timer);
     print("stopping ...");
     return 0;
