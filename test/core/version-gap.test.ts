@@ -46,3 +46,9 @@ test("each grade has its own risk phrase, and the risky ones say so", (t) => {
   t.regex(gapRisk.minor, /higher risk/);
   t.regex(gapRisk.major, /highest risk/);
 });
+
+test(grades, "2.11.0-RC.1", "2.11.0-RC1", "prerelease");
+
+test("no risk phrase is empty", (t) => {
+  for (const phrase of Object.values(gapRisk)) t.true(phrase.length >= 6, JSON.stringify(phrase));
+});

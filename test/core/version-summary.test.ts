@@ -85,3 +85,9 @@ test("a tie goes to the newest version whatever order the servers and groups arr
   // A plain majority still wins over a newer minority, whichever comes first.
   t.is(pickTarget([{ version: v("2.15.1"), count: 1 }, { version: v("2.9.10"), count: 2 }])?.text, "2.9.10");
 });
+
+test("group members are listed by name, whatever order they were seen in", (t) => {
+  const s = summarizeVersions(records({ zed: "2.10.27", amy: "2.10.27", kim: "2.9.10", bob: "2.9.10" }));
+  t.deepEqual(s.groups.map((g) => g.servers), [["amy", "zed"], ["bob", "kim"]]);
+  t.deepEqual(s.outliers.map((o) => o.record.name), ["bob", "kim"]);
+});
