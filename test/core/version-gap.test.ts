@@ -52,3 +52,4 @@ test(grades, "2.11.0-RC.1", "2.11.0-RC1", "prerelease");
 test("no risk phrase is empty", (t) => {
   for (const phrase of Object.values(gapRisk)) t.true(phrase.length >= 6, JSON.stringify(phrase));
 });
+test(grades, "2.11.0-RC1", "2.11.0-RC.1", "prerelease");
