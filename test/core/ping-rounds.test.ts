@@ -18,3 +18,12 @@ test("answers are counted per round; the last settled round is the one reported"
   rounds.answered(first, "z"); // too old to count anywhere
   t.false(rounds.last(60_000)!.answered.has("z"));
 });
+
+test("an answer before any ping, or to a round long gone, is ignored without harm", (t) => {
+  const rounds = new PingRounds();
+  t.notThrows(() => rounds.answered("1", "a"));
+  t.is(rounds.last(0), undefined);
+  rounds.begin(0);
+  t.notThrows(() => rounds.answered("99", "a"), "no previous round yet");
+  t.is(rounds.last(0)!.answered.size, 0);
+});

@@ -130,3 +130,25 @@ test("a gateway to a cluster never heard from is a warning", (t) => {
   t.is(v.expectedClusters, 2);
   t.true(buildReport(f, T0, {}, { visibility: v }).warnings.some((w) => w.kind === "unseen-cluster" && w.detail.includes('"west"')));
 });
+
+test("a suspect cluster is probed again once the re-probe interval has passed, not before", (t) => {
+  const f = cluster(T0);
+  advertise(f, "a", ["b"], T0 + 1_000);
+  t.deepEqual(clustersToProbe(f, T0 + 1_000), ["c1"]);
+  f.noteProbe("c1", T0 + 1_000);
+  t.deepEqual(clustersToProbe(f, T0 + 1_000 + reprobeMs - 1), []);
+  t.deepEqual(clustersToProbe(f, T0 + 1_000 + reprobeMs), ["c1"], "c is still not back: ask again");
+});
+
+test("a peer's advertisement at the very moment a server was last heard is not news about it", (t) => {
+  const f = cluster(T0);
+  advertise(f, "a", ["b"], T0); // same instant as c's last advertisement
+  t.deepEqual(clustersToProbe(f, T0 + 1), []);
+});
+
+test("a server heard at the very moment of the probe answered it; a cluster never probed has nobody unreachable", (t) => {
+  const f = cluster(T0);
+  t.is(unreachableServers(f, T0 + 60_000).size, 0, "no probe, no verdict");
+  f.noteProbe("c1", T0);
+  t.is(unreachableServers(f, T0 + answerGraceMs).size, 0, "everyone was heard at the probe's instant");
+});

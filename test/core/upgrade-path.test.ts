@@ -30,3 +30,14 @@ test("a table without a minor skips it; a newer table adds steps", (t) => {
   ];
   t.deepEqual(upgradePath("2.9.0", "2.14.0", table), ["2.10.29", "2.12.15", "2.14.0"]);
 });
+
+test("minor lines are ordered within and across majors", (t) => {
+  const table = [
+    { minor: "2.14", latest: "2.14.5" },
+    { minor: "2.15", latest: "2.15.4" },
+    { minor: "3.0", latest: "3.0.2" },
+    { minor: "3.1", latest: "3.1.0" },
+  ];
+  t.deepEqual(upgradePath("2.14.1", "3.1.0", table), ["2.15.4", "3.0.2", "3.1.0"]);
+  t.deepEqual(upgradePath("2.15.0", "3.0.1", table), ["3.0.1"]);
+});
