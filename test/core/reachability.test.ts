@@ -152,3 +152,10 @@ test("a server heard at the very moment of the probe answered it; a cluster neve
   f.noteProbe("c1", T0);
   t.is(unreachableServers(f, T0 + answerGraceMs).size, 0, "everyone was heard at the probe's instant");
 });
+
+test("a lone server heard at the very instant of the probe is not unreachable", (t) => {
+  const f = new Fleet({ offlineAfterMs: 120_000 });
+  f.observe(observation("solo", "2.10.27", { cluster: "", statsz: { routes: [], gateways: [], connections: 0, jetstream: true } }), T0);
+  f.noteProbe("", T0);
+  t.is(unreachableServers(f, T0 + answerGraceMs).size, 0);
+});
