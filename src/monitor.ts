@@ -33,8 +33,9 @@ import {
 } from "./nats/startup-check.js";
 import type { UserInfo } from "./nats/user-info.js";
 import { PingRounds } from "./core/ping-rounds.js";
+import { errorCauses } from "./nats/error-causes.js";
 import { BucketKeeper } from "./nats/bucket-keeper.js";
-import { PermissionWatch } from "./nats/permission-watch.js";
+import { PermissionWatch, refusedVerb } from "./nats/permission-watch.js";
 import { UpgradeGatekeeper } from "./nats/upgrade-gatekeeper.js";
 import { AdvisorySource } from "./nats/advisory-source.js";
 import { InventorySource } from "./nats/inventory-source.js";
@@ -77,10 +78,7 @@ const START_RETRY_MS = 120_000;
 
 /** Errors of a JetStream that is there but not answering yet. */
 function isTransient(err: unknown): boolean {
-  for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) {
-    if (/timeout|timed out|temporarily unavailable|no responders|stalled|no suitable peers|peer offline|leader/i.test(`${e.name} ${e.message}`)) return true;
-  }
-  return false;
+  return [...errorCauses(err)].some((e) => /timeout|timed out|temporarily unavailable|no responders|stalled|no suitable peers|peer offline|leader/i.test(`${e.name} ${e.message}`));
 }
 /** An event stored but not on its public subject this long after is one the stream did not republish. */
 const REPUBLISH_GRACE_MS = 2000;
@@ -131,7 +129,7 @@ export class VersionMonitor {
       now,
       timeoutMs: GATE_TIMEOUT_MS,
       cacheMs: GATE_CACHE_MS,
-      unreachable: (at) => this.visibility(at).unreachable,
+      unreachable: (at) => this.#unreachable(at),
       observe: (obs) => this.#observe(obs),
     });
     this.advisorySource = new AdvisorySource(kv, {
@@ -324,7 +322,7 @@ export class VersionMonitor {
     const out: Warning[] = this.permissions.recent(OWN_WARNING_MS).map((d) => ({
       kind: "permission-denied" as const,
       server: "",
-      detail: `the ${d.connection} connection may not ${d.operation === "publish" ? "publish to" : "subscribe to"} ${JSON.stringify(d.subject)} (refused ${d.count} time(s) since ${new Date(d.since).toISOString()}, last at ${new Date(d.last).toISOString()}): restore the permission in the accounts configuration (nats-conf/accounts.conf shows what the service needs)`,
+      detail: `the ${d.connection} connection may not ${refusedVerb(d.operation)} ${JSON.stringify(d.subject)} (refused ${d.count} time(s) since ${new Date(d.since).toISOString()}, last at ${new Date(d.last).toISOString()}): restore the permission in the accounts configuration (nats-conf/accounts.conf shows what the service needs)`,
     }));
     const recreated = this.keeper.lastRecreatedAt;
     if (recreated !== undefined && now - recreated < OWN_WARNING_MS) {
@@ -339,8 +337,13 @@ export class VersionMonitor {
 
   /** What the monitor sees of the system now: answers to its last ping, unreachable servers. */
   visibility(now = this.now()): Visibility {
+    return assessVisibility(this.fleet, this.#rounds.last(now), this.#unreachable(now), now);
+  }
+
+  /** Unreachable servers, unless the server refuses the pings that would show them reachable. */
+  #unreachable(now: number): Map<string, number> {
     const refused = this.permissions.recent(PING_REFUSAL_MEMORY_MS).some((d) => d.connection === "system" && d.operation === "publish");
-    return assessVisibility(this.fleet, this.#rounds.last(now), unreachableServers(this.fleet, now, !refused), now);
+    return unreachableServers(this.fleet, now, !refused);
   }
 
   /**

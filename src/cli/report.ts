@@ -5,6 +5,7 @@ import { resolveConnection, type Flags } from "../config/connection-config.js";
 import { parseDuration } from "../config/duration.js";
 import type { VersionReport } from "../core/version-report.js";
 import { connectionOptions } from "../nats/connect.js";
+import { errorCauses } from "../nats/error-causes.js";
 import { REPORT_SUBJECT } from "../nats/report-service.js";
 import { renderReportTable } from "./report-table.js";
 
@@ -33,10 +34,7 @@ export function reportRequestBody(flags: Flags): string {
 
 /** No responders, or a timeout: nobody serves the endpoint (nats.js wraps the cause). */
 function isUnanswered(err: unknown): boolean {
-  for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) {
-    if (/no ?responders|timeout/i.test(`${e.name} ${e.message}`)) return true;
-  }
-  return false;
+  return [...errorCauses(err)].some((e) => /no ?responders|timeout/i.test(`${e.name} ${e.message}`));
 }
 
 /** One request to the service on an open connection; a micro error, no responder or timeout is a CommandError. */

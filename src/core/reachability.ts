@@ -1,4 +1,5 @@
 import type { Fleet } from "./fleet.js";
+import { membersByCluster } from "./scope-analysis.js";
 import { ServerState, type ServerRecord } from "./server-record.js";
 import { compareVersions, parseVersion } from "./version.js";
 
@@ -34,16 +35,6 @@ function watched(fleet: Fleet, now: number): ServerRecord[] {
   return [...fleet.records()].filter((r) => r.state === ServerState.Running && fleet.isLive(r, now));
 }
 
-function byCluster(records: readonly ServerRecord[]): Map<string, ServerRecord[]> {
-  const out = new Map<string, ServerRecord[]>();
-  for (const r of records) {
-    const list = out.get(r.cluster);
-    if (list) list.push(r);
-    else out.set(r.cluster, [r]);
-  }
-  return out;
-}
-
 /** Whether a peer heard after `since` no longer lists `r` among its routes. */
 function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerRecord[], since: number): boolean {
   return peers.some((p) => {
@@ -55,7 +46,7 @@ function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerReco
 /** Clusters to ask for fresh STATSZ now: one of their servers is overdue or no longer routed to. */
 export function clustersToProbe(fleet: Fleet, now: number): string[] {
   const out: string[] = [];
-  for (const [cluster, members] of byCluster(watched(fleet, now))) {
+  for (const [cluster, members] of membersByCluster(watched(fleet, now))) {
     const latest = fleet.probes(cluster)?.latest;
     if (latest !== undefined && now - latest < ReachabilityTiming.reprobeMs) continue;
     const overdue = (r: ServerRecord) => now - r.lastSeen > advertisementIntervalMs(r.version) + ReachabilityTiming.silenceSlackMs;
@@ -79,7 +70,7 @@ function settledProbe(fleet: Fleet, cluster: string, now: number): number | unde
 export function unreachableServers(fleet: Fleet, now: number, probesDelivered = true): Map<string, number> {
   const out = new Map<string, number>();
   if (!probesDelivered) return out;
-  for (const [cluster, members] of byCluster(watched(fleet, now))) {
+  for (const [cluster, members] of membersByCluster(watched(fleet, now))) {
     const probed = settledProbe(fleet, cluster, now);
     if (probed === undefined) continue;
     for (const r of members) {

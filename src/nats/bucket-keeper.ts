@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { errorCauses } from "./error-causes.js";
 
 export interface BucketKeeperOptions {
   readonly bucket: string;
@@ -15,10 +16,7 @@ export interface BucketKeeperOptions {
 const NOT_FOUND_TIMES = 2;
 
 function isStreamNotFound(err: unknown): boolean {
-  for (let e = err as (Error & { code?: number }) | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 10059 || /stream not found/i.test(e.message)) return true;
-  }
-  return false;
+  return [...errorCauses(err)].some((e) => e.code === 10059 || /stream not found/i.test(e.message));
 }
 
 /**

@@ -1,6 +1,11 @@
 import { errors, type NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 
+/** How a refused operation reads in a message: "publish to" or "subscribe to" (nats.js says "subscription"). */
+export function refusedVerb(operation: string): string {
+  return operation === "publish" ? "publish to" : "subscribe to";
+}
+
 /** A permission the server refused while the service was running, per connection and subject. */
 export interface PermissionDenial {
   readonly connection: string;
@@ -46,10 +51,9 @@ export class PermissionWatch {
       return;
     }
     this.#denials.set(key, { connection, operation, subject, since: now, last: now, count: 1 });
-    const verb = operation === "publish" ? "publish to" : "subscribe to";
     this.opts.log.error(
       { connection, operation, subject },
-      `the server refuses the ${connection} connection to ${verb} ${subject}: its permissions changed; until they are restored the service does not see or do what needs it (logged once)`,
+      `the server refuses the ${connection} connection to ${refusedVerb(operation)} ${subject}: its permissions changed; until they are restored the service does not see or do what needs it (logged once)`,
     );
   }
 

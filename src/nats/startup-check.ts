@@ -8,6 +8,8 @@ import { permits } from "../core/subject-permission.js";
 import { SysSubject } from "./collector.js";
 import { INBOX_PREFIX } from "./connect.js";
 import { EVENTS_SUBJECT, REPORT_SUBJECT, SERVICE_NAME, UPGRADE_SUBJECT } from "./report-service.js";
+import { errorCauses } from "./error-causes.js";
+import { refusedVerb } from "./permission-watch.js";
 import { fetchUserInfo, type UserInfo } from "./user-info.js";
 
 /**
@@ -49,16 +51,13 @@ export const applicationRole = (who: string): ConnectionRole => ({
 
 /** The PermissionViolationError anywhere in an error's causes. */
 export function permissionViolation(err: unknown): InstanceType<typeof errors.PermissionViolationError> | undefined {
-  for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) {
-    if (e instanceof errors.PermissionViolationError) return e;
-  }
+  for (const e of errorCauses(err)) if (e instanceof errors.PermissionViolationError) return e;
   return undefined;
 }
 
 /** The one line for a permission the server refused. */
 export function permissionMessage(role: ConnectionRole, operation: string, subject: string, why: string): string {
-  const verb = operation === "publish" ? "publish to" : "subscribe to";
-  return `${role.name} connection (${role.who}) may not ${verb} ${JSON.stringify(subject)}, which it needs ${why}: allow it in that user's ${operation === "publish" ? "publish" : "subscribe"} permissions (nats-conf/accounts.conf shows the least it needs)`;
+  return `${role.name} connection (${role.who}) may not ${refusedVerb(operation)} ${JSON.stringify(subject)}, which it needs ${why}: allow it in that user's ${operation === "publish" ? "publish" : "subscribe"} permissions (nats-conf/accounts.conf shows the least it needs)`;
 }
 
 /**
@@ -172,8 +171,7 @@ export async function checkApplicationConnection(app: NatsConnection, opts: Appl
   } catch (err) {
     const denied = permissionViolation(err);
     if (denied) throw new StartupCheckError(permissionMessage(role, denied.operation, denied.subject, "to use JetStream"));
-    const text = `${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message ?? ""}`;
-    if (/not enabled|no responders/i.test(text)) {
+    if ([...errorCauses(err)].some((e) => /not enabled|no responders/i.test(e.message))) {
       const info = await fetchUserInfo(app);
       const account = info ? `account ${JSON.stringify(info.account)}` : "its account";
       throw new StartupCheckError(
