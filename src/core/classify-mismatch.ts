@@ -54,17 +54,49 @@ function lastActivity(members: readonly ServerRecord[], newest: string | undefin
   return best;
 }
 
-function majority<T>(values: readonly T[]): T | undefined {
-  const counts = new Map<T, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best: [T, number] | undefined;
-  for (const e of counts) if (!best || e[1] > best[1]) best = e;
-  return best?.[0];
+/** Where each JetStream domain first (and second) appears among a cluster's members, and how often. */
+interface DomainTally {
+  count: number;
+  first: number;
+  second: number;
+}
+
+/**
+ * The domains of every cluster, tallied once per classification, so that each outlier's "what do
+ * my peers run" is answered from the tally instead of a scan of every member (which made a
+ * system-wide classification cost outliers x members).
+ */
+function tallyDomains(members: readonly ServerRecord[]): Map<string, Map<string | undefined, DomainTally>> {
+  const byCluster = new Map<string, Map<string | undefined, DomainTally>>();
+  members.forEach((m, i) => {
+    let domains = byCluster.get(m.cluster);
+    if (!domains) byCluster.set(m.cluster, (domains = new Map()));
+    const t = domains.get(m.domain);
+    if (!t) domains.set(m.domain, { count: 1, first: i, second: -1 });
+    else {
+      if (t.second < 0) t.second = i;
+      t.count++;
+    }
+  });
+  return byCluster;
+}
+
+/** The most common domain among a member's peers; a tie goes to the domain a peer lists first. */
+function peersDomain(domains: ReadonlyMap<string | undefined, DomainTally> | undefined, r: ServerRecord, index: number): string | undefined {
+  let best: { domain: string | undefined; count: number; first: number } | undefined;
+  for (const [domain, t] of domains ?? []) {
+    const own = domain === r.domain;
+    const count = own ? t.count - 1 : t.count;
+    if (count === 0) continue;
+    const first = own && t.first === index ? t.second : t.first;
+    if (!best || count > best.count || (count === best.count && first < best.first)) best = { domain, count, first };
+  }
+  return best?.domain;
 }
 
 function diagnose(
   o: Outlier,
-  members: readonly ServerRecord[],
+  peersDomainOf: (r: ServerRecord) => string | undefined,
   target: string,
   activity: { at: number; what: string } | undefined,
   now: number,
@@ -82,8 +114,7 @@ function diagnose(
   if (version && targetVersion && isPrerelease(version) && !isPrerelease(targetVersion)) {
     return { cause: OutlierCause.DoesNotBelong, detail: `runs the pre-release ${r.version} in a cluster on release ${target}` };
   }
-  const peers = members.filter((m) => m.cluster === r.cluster && m !== r);
-  const domain = majority(peers.map((m) => m.domain));
+  const domain = peersDomainOf(r);
   if (domain !== undefined && r.domain !== domain) {
     return { cause: OutlierCause.DoesNotBelong, detail: `its JetStream domain ${JSON.stringify(r.domain)} is unlike its cluster's ${JSON.stringify(domain)}` };
   }
@@ -171,6 +202,9 @@ export function classifyMismatch(
         : `no restart, lame duck or version change within the activity window of ${formatAgo(policy.activityWindowMs)}`,
     );
   }
-  const causes = new Map(summary.outliers.map((o) => [o.record.name, diagnose(o, members, summary.target!, activity, now, policy)]));
+  const domains = tallyDomains(members);
+  const index = new Map(members.map((m, i) => [m, i]));
+  const peersDomainOf = (r: ServerRecord) => peersDomain(domains.get(r.cluster), r, index.get(r) ?? -1);
+  const causes = new Map(summary.outliers.map((o) => [o.record.name, diagnose(o, peersDomainOf, summary.target!, activity, now, policy)]));
   return { state, since: start, reasons, action: recommend(state, summary, causes), causes };
 }

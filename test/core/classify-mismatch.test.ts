@@ -134,3 +134,33 @@ test("boundaries hold for a policy other than the default", (t) => {
   t.is(at(T0 + 2 * HOUR, T0), "stalled");
   t.is(at(T0 + 2 * HOUR + 1, T0), "stale");
 });
+
+/** Members in the order given: [name, version, cluster, domain], all started 600 min before T0. */
+function domains(spec: [string, string, string, string][]) {
+  const f = new Fleet({ offlineAfterMs: 100 * HOUR });
+  for (const [name, version, cluster, domain] of spec) {
+    f.observe(observation(name, version, { id: `${name}-${version}`, cluster, domain, startedAt: T0 - 600 * MIN }), T0);
+  }
+  return classify(f, T0, T0 - 5 * HOUR);
+}
+
+test("a domain is judged against the peers of the server's own cluster, never against itself", (t) => {
+  // With x counted, leaf and hub tie 2-2 and leaf (listed first) would win; among x's peers hub leads 2-1.
+  const c = domains([["c", "2.11.0", "c1", "leaf"], ["a", "2.11.0", "c1", "hub"], ["b", "2.11.0", "c1", "hub"], ["x", "2.10.27", "c1", "leaf"]]);
+  t.is(c.causes.get("x")?.cause, "does-not-belong");
+  t.is(c.causes.get("x")?.detail, 'its JetStream domain "leaf" is unlike its cluster\'s "hub"');
+  // Another cluster's domains do not count, however many servers it has.
+  const other = domains([["a", "2.11.0", "c1", "hub"], ["b", "2.11.0", "c1", "hub"], ["x", "2.10.27", "c1", "hub"],
+    ["l1", "2.11.0", "c2", "leaf"], ["l2", "2.11.0", "c2", "leaf"], ["l3", "2.11.0", "c2", "leaf"], ["l4", "2.11.0", "c2", "leaf"]]);
+  t.not(other.causes.get("x")?.cause, "does-not-belong");
+  // Alone in its cluster: no peers, no domain to be unlike.
+  const alone = domains([["a", "2.11.0", "c1", "hub"], ["b", "2.11.0", "c1", "hub"], ["x", "2.10.27", "c2", "leaf"]]);
+  t.not(alone.causes.get("x")?.cause, "does-not-belong");
+});
+
+test("a tie among the peers' domains goes to the one a peer lists first, the server's own listing aside", (t) => {
+  const hubFirst = domains([["x", "2.10.27", "c1", "leaf"], ["p", "2.11.0", "c1", "hub"], ["q", "2.11.0", "c1", "leaf"], ["r", "2.11.0", "c1", "x"]]);
+  t.is(hubFirst.causes.get("x")?.detail, 'its JetStream domain "leaf" is unlike its cluster\'s "hub"');
+  const leafFirst = domains([["x", "2.10.27", "c1", "leaf"], ["q", "2.11.0", "c1", "leaf"], ["p", "2.11.0", "c1", "hub"], ["r", "2.11.0", "c1", "x"]]);
+  t.not(leafFirst.causes.get("x")?.cause, "does-not-belong");
+});
