@@ -4,6 +4,9 @@ import type { Logger } from "pino";
 import { describeConnection } from "./config/connection-config.js";
 import type { MonitorConfig } from "./config/monitor-config.js";
 import { Fleet, ObserveOutcome } from "./core/fleet.js";
+import { JournaledFleet } from "./nats/fleet-journal.js";
+import { ReportShelf } from "./nats/report-shelf.js";
+import type { ReportContext } from "./nats/report-encoding.js";
 import { mergeRecords } from "./core/merge-records.js";
 import type { ServerObservation } from "./core/observation.js";
 import type { ServerRecord } from "./core/server-record.js";
@@ -48,8 +51,6 @@ import { assessVisibility, type Visibility } from "./core/visibility.js";
 export interface MonitorOptions {
   readonly config: MonitorConfig;
   readonly log: Logger;
-  /** Benchmarks only: serve this buffer on versions.bench.floor (see report-service.ts). */
-  readonly floor?: () => Uint8Array;
   /** The clock; injected so that policies can be tested without waiting. */
   readonly now?: () => number;
   /** Failpoint for crash tests: runs after a mismatch record write landed, before its event is offered. */
@@ -58,8 +59,6 @@ export interface MonitorOptions {
 
 /** After start, every server has answered the first ping well within this; only then are transitions judged. */
 const WARMUP_MS = 1500;
-/** Distinct queries whose encoded reports are kept; a flood of distinct queries just empties it. */
-const REPORT_CACHE_ENTRIES = 64;
 const FORGET_CHECK_MS = 60_000;
 /** The upgrade gate gives the servers this long to answer its questions... */
 const GATE_TIMEOUT_MS = 2000;
@@ -101,7 +100,9 @@ export class VersionMonitor {
   readonly inventory: InventorySource;
   #book = new AdvisoryBook(bundledAdvisories, bundledReleases);
   readonly #persistedLastSeen = new Map<string, number>();
-  readonly #reportCache = new Map<string, { version: string; bytes: Uint8Array }>();
+  readonly reports: ReportShelf;
+  /** Bumped when the advisories or the inventory change: both show in reports. */
+  #sourcesRevision = 0;
   readonly #rounds = new PingRounds();
   #service: Service | undefined;
   #forgetTimer: NodeJS.Timeout | undefined;
@@ -115,10 +116,21 @@ export class VersionMonitor {
     readonly sys: NatsConnection,
     kv: KV,
     readonly events: EventStream,
-    private readonly floor?: () => Uint8Array,
     afterRecordWrite?: (record: MismatchRecord) => void,
   ) {
-    this.fleet = new Fleet({ offlineAfterMs: config.offlineAfterMs });
+    const fleetPolicy = { offlineAfterMs: config.offlineAfterMs };
+    this.reports = new ReportShelf({
+      log: log.child({ component: "reports" }),
+      now,
+      fleetPolicy,
+      advisories: bundledAdvisories,
+      sources: () => ({ fleet: this.fleet, book: this.#book, inventory: this.inventory.current }),
+      context: () => this.#reportContext(),
+      revision: () => this.#reportRevision(),
+    });
+    // Started before the fleet takes its first change: the worker's copy is built from all of them.
+    this.reports.start();
+    this.fleet = new JournaledFleet(fleetPolicy, this.reports.journal);
     this.store = new ServerStore(kv, app, {
       bucket: config.bucket,
       log: log.child({ component: "store" }),
@@ -137,11 +149,15 @@ export class VersionMonitor {
       log: log.child({ component: "advisories" }),
       onChange: (dataset) => {
         this.#book = new AdvisoryBook(dataset, bundledReleases);
-        this.#reportCache.clear();
+        this.#sourcesRevision++;
+        this.reports.advisories(dataset);
         this.tracker.requestEvaluation();
       },
     });
-    this.inventory = new InventorySource(kv, log.child({ component: "inventory" }), () => this.#reportCache.clear());
+    this.inventory = new InventorySource(kv, log.child({ component: "inventory" }), () => {
+      this.#sourcesRevision++;
+      this.reports.inventory(this.inventory.current);
+    });
     this.permissions = new PermissionWatch({ log: log.child({ component: "permissions" }), now });
     this.keeper = new BucketKeeper(app, {
       bucket: config.bucket,
@@ -211,7 +227,7 @@ export class VersionMonitor {
         const kv = await openBucket(app, config.bucket, config.replicas, log);
         const events = await EventStream.open(app, { ...config.events, name: config.events.stream, replicas: config.replicas, log: log.child({ component: "events" }) });
         if (!userInfo) await probeEventPublish(app, { role: appRole, bucket: config.bucket, stream: config.events.stream, log });
-        monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.floor, opts.afterRecordWrite);
+        monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.afterRecordWrite);
         await monitor.#run();
         return monitor;
       } catch (err) {
@@ -257,7 +273,6 @@ export class VersionMonitor {
       events: (body) => this.encodedEvents(parseEventsRequest(body)),
       upgrade: async (body) => new TextEncoder().encode(JSON.stringify(await this.gatekeeper.answer(parseUpgradeRequest(body)))),
       stats: () => this.stats(),
-      ...(this.floor ? { floor: this.floor } : {}),
     });
     // The endpoint's subscription is at the server before start() resolves.
     await this.app.flush();
@@ -342,43 +357,37 @@ export class VersionMonitor {
 
   /** Unreachable servers, unless the server refuses the pings that would show them reachable. */
   #unreachable(now: number): Map<string, number> {
-    const refused = this.permissions.recent(PING_REFUSAL_MEMORY_MS).some((d) => d.connection === "system" && d.operation === "publish");
-    return unreachableServers(this.fleet, now, !refused);
+    return unreachableServers(this.fleet, now, !this.#pingsRefused());
   }
 
-  /**
-   * The encoded reply, never larger than the connection's max_payload: when a summary of a very
-   * large fleet does not fit, the lists in it are halved until it does.
-   */
+  #pingsRefused(): boolean {
+    return this.permissions.recent(PING_REFUSAL_MEMORY_MS).some((d) => d.connection === "system" && d.operation === "publish");
+  }
+
+  /** The encoded reply to `versions.report`, from the report shelf: never waits for a build (see ReportShelf). */
   encodedReport(query: ReportQuery): Uint8Array {
-    // Answered from a cache while nothing a report shows has changed: the fleet and the mismatch
-    // records have their revisions, and times in the report move on once a second.
-    const key = JSON.stringify(query);
-    const version = `${this.fleet.revision}/${this.tracker.revision}/${Math.floor(this.now() / 1000)}`;
-    const hit = this.#reportCache.get(key);
-    if (hit?.version === version) return hit.bytes;
-    const bytes = this.#encodeReport(query);
-    if (this.#reportCache.size >= REPORT_CACHE_ENTRIES) this.#reportCache.clear();
-    this.#reportCache.set(key, { version, bytes });
-    return bytes;
+    return this.reports.serve(query);
   }
 
-  #encodeReport(query: ReportQuery): Uint8Array {
-    const max = this.app.info?.max_payload ?? 1024 * 1024;
-    // The page size asked for stands unless the reply would not fit; then everything shrinks.
-    let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
-    for (;;) {
-      const bytes = new TextEncoder().encode(JSON.stringify(this.report({ ...query, pageSize: limits.pageSize }, limits)));
-      if (bytes.length <= max) return bytes;
-      if (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1) {
-        throw new RequestError(`the report does not fit the connection's max_payload of ${max} bytes: ask for one cluster ({"cluster":"..."})`, 413);
-      }
-      limits = {
-        pageSize: Math.max(1, Math.floor(limits.pageSize / 2)),
-        maxOutliers: Math.max(1, Math.floor(limits.maxOutliers / 2)),
-        maxNames: Math.max(1, Math.floor(limits.maxNames / 2)),
-      };
-    }
+  #reportContext(): ReportContext {
+    const now = this.now();
+    return {
+      now,
+      policy: this.config.policy,
+      since: this.tracker.sinceByScope(),
+      lastPing: this.#rounds.last(now),
+      pingsRefused: this.#pingsRefused(),
+      warnings: this.#ownWarnings(now),
+      maxPayload: this.app.info?.max_payload ?? 1024 * 1024,
+    };
+  }
+
+  /** Everything besides the clock that a report shows; a new value makes the shelf render again. */
+  #reportRevision(): string {
+    const now = this.now();
+    const ping = this.#rounds.last(now);
+    const own = this.permissions.recent(OWN_WARNING_MS).reduce((n, d) => n + d.count, 0);
+    return `${this.fleet.revision}/${this.tracker.revision}/${this.#sourcesRevision}/${ping?.id ?? ""}:${ping?.answered.size ?? 0}/${own}/${this.keeper.recreations}`;
   }
 
   /** A page of event history, never larger than max_payload: the page shrinks until it fits. */
@@ -408,6 +417,7 @@ export class VersionMonitor {
       republish: this.republish.stats,
       bucket_recreations: this.keeper.recreations,
       upgrade_gate: this.gatekeeper.stats,
+      reports: this.reports.stats,
       permission_denials: this.permissions.recent(OWN_WARNING_MS).map((d) => ({ connection: d.connection, operation: d.operation, subject: d.subject, count: d.count })),
     };
   }
@@ -436,6 +446,7 @@ export class VersionMonitor {
   /** Stops everything that runs on the connections, leaving them open; safe after a partial start. */
   async #halt(): Promise<void> {
     await this.#service?.stop().catch(() => undefined);
+    await this.reports.stop();
     this.collector.stop();
     clearInterval(this.#forgetTimer);
     await this.keeper.stop();

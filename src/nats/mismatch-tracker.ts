@@ -248,6 +248,16 @@ export class MismatchTracker {
     return r && r.state !== MismatchState.Consistent ? r.since : undefined;
   };
 
+  /** Every scope's durable mismatch start, for a report rendered elsewhere (the report worker). */
+  sinceByScope(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const scope of this.#held.keys()) {
+      const since = this.sinceOf(scope);
+      if (since !== undefined) out.set(scope, since);
+    }
+    return out;
+  }
+
   record(scope: string): MismatchRecord | undefined {
     return this.#held.get(scope)?.record;
   }

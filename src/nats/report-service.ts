@@ -19,14 +19,7 @@ export interface ReportServiceOptions {
   readonly upgrade: (body: Uint8Array) => Promise<Uint8Array>;
   /** Extra figures for `nats micro stats` (ingest counters, KV writes). */
   readonly stats: () => Record<string, unknown>;
-  /**
-   * Benchmarks only: an endpoint on the same service that answers this pre-built buffer, the
-   * protocol's floor that `versions.report` is measured against. Never set by `serve`.
-   */
-  readonly floor?: () => Uint8Array;
 }
-
-export const FLOOR_SUBJECT = "versions.bench.floor";
 
 /**
  * The micro service: `versions.report` plus the $SRV.PING/INFO/STATS verbs that
@@ -68,10 +61,6 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
     },
     handler: (err, msg) => void answer(err, msg, "upgrade", opts.upgrade, opts.log),
   });
-  const floor = opts.floor;
-  if (floor) {
-    service.addEndpoint("floor", { subject: FLOOR_SUBJECT, handler: (_err, msg) => msg.respond(floor()) });
-  }
   return service;
 }
 

@@ -1,0 +1,62 @@
+import type { AdvisoryBook } from "../core/advisory-book.js";
+import type { Fleet } from "../core/fleet.js";
+import type { Inventory } from "../core/inventory.js";
+import type { MismatchPolicy } from "../core/mismatch-policy.js";
+import type { PingRound } from "../core/ping-rounds.js";
+import { unreachableServers } from "../core/reachability.js";
+import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, type Warning } from "../core/version-report.js";
+import { assessVisibility } from "../core/visibility.js";
+import { RequestError } from "./report-request.js";
+
+/** Everything a report shows besides the fleet itself; small, and cheap to hand to the report worker. */
+export interface ReportContext {
+  readonly now: number;
+  readonly policy: MismatchPolicy;
+  /** Durable mismatch start times by scope, from the held KV records. */
+  readonly since: ReadonlyMap<string, number>;
+  readonly lastPing: PingRound | undefined;
+  /** While the system connection's pings are refused, silence proves nothing about a server. */
+  readonly pingsRefused: boolean;
+  readonly warnings: readonly Warning[];
+  /** The connection's max_payload: no reply may be larger. */
+  readonly maxPayload: number;
+}
+
+export interface ReportSources {
+  readonly fleet: Fleet;
+  readonly book: AdvisoryBook;
+  readonly inventory: Inventory | undefined;
+}
+
+/**
+ * The encoded reply to one query, never larger than max_payload: when a summary of a very large
+ * fleet does not fit, the lists in it are halved until it does. Runs on the report worker, and on
+ * the event loop only for a query nobody asked before.
+ */
+export function encodeReport(sources: ReportSources, ctx: ReportContext, query: ReportQuery): Uint8Array {
+  const { fleet, book, inventory } = sources;
+  const visibility = assessVisibility(fleet, ctx.lastPing, unreachableServers(fleet, ctx.now, !ctx.pingsRefused), ctx.now);
+  // The page size asked for stands unless the reply would not fit; then everything shrinks.
+  let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
+  for (;;) {
+    const report = buildReport(fleet, ctx.now, { ...query, pageSize: limits.pageSize }, {
+      limits,
+      policy: ctx.policy,
+      sinceOf: (scope) => ctx.since.get(scope),
+      visibility,
+      warnings: ctx.warnings,
+      advisories: book,
+      ...(inventory ? { inventory } : {}),
+    });
+    const bytes = new TextEncoder().encode(JSON.stringify(report));
+    if (bytes.length <= ctx.maxPayload) return bytes;
+    if (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1) {
+      throw new RequestError(`the report does not fit the connection's max_payload of ${ctx.maxPayload} bytes: ask for one cluster ({"cluster":"..."})`, 413);
+    }
+    limits = {
+      pageSize: Math.max(1, Math.floor(limits.pageSize / 2)),
+      maxOutliers: Math.max(1, Math.floor(limits.maxOutliers / 2)),
+      maxNames: Math.max(1, Math.floor(limits.maxNames / 2)),
+    };
+  }
+}

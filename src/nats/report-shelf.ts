@@ -1,0 +1,225 @@
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { AdvisoryDataset } from "../core/advisory.js";
+import type { FleetPolicy } from "../core/fleet.js";
+import type { Inventory } from "../core/inventory.js";
+import type { ReportQuery } from "../core/version-report.js";
+import type { FleetOp } from "./fleet-journal.js";
+import type { ReportContext, ReportSources } from "./report-encoding.js";
+import { encodeReport } from "./report-encoding.js";
+import { RequestError } from "./report-request.js";
+import type { FromReportWorker, RenderedReport, ReportWorkerData, ToReportWorker } from "./report-worker.js";
+
+export interface ReportShelfOptions {
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly fleetPolicy: FleetPolicy;
+  readonly advisories: AdvisoryDataset;
+  /** The main thread's own sources: for a query asked for the first time, and if the worker fails. */
+  readonly sources: () => ReportSources;
+  readonly context: () => ReportContext;
+  /** Changes whenever anything a report shows has changed (besides the clock). */
+  readonly revision: () => string;
+}
+
+/** How often the shelf looks for changes to render; a change reaches the shelf within this plus one build. */
+const CHECK_MS = 50;
+/** Times in a report (ages, uptimes) move on: a report someone reads is rendered again this often... */
+const TICK_MS = 1000;
+/** ...and one nobody asked for lately, this often. */
+const IDLE_TICK_MS = 10_000;
+/** A query not asked for this long is no longer rendered (the whole-system one always is). */
+const WARM_MS = 60_000;
+const MAX_QUERIES = 64;
+/** Rendering gets at most about a third of a core: the next build waits twice as long as the last took. */
+const BUILD_GAP_FACTOR = 2;
+/** Journal entries sent to the worker in one message, so that a burst never piles up in memory. */
+const OPS_PER_MESSAGE = 5000;
+const DEFAULT_KEY = "{}";
+
+interface Entry {
+  readonly query: ReportQuery;
+  asked: number;
+  rendered?: RenderedReport;
+}
+
+/**
+ * The encoded `versions.report` replies, rendered off the request path: a worker thread keeps a
+ * copy of the fleet (from the journal of changes) and renders every query asked lately whenever
+ * something changes and once a second; a request is answered with the last complete rendering, so
+ * it never waits for a build. Only a query nobody asked before is built while its request waits.
+ * Served renderings lag the fleet by at most one check interval plus one build.
+ */
+export class ReportShelf {
+  readonly #opts: ReportShelfOptions;
+  readonly #entries = new Map<string, Entry>([[DEFAULT_KEY, { query: {}, asked: 0 }]]);
+  #worker: Worker | undefined;
+  #ops: FleetOp[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: { id: number; revision: string; at: number; keys: Set<string> } | undefined;
+  #seq = 0;
+  #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
+  #askedAt = 0;
+  #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
+  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null };
+
+  constructor(opts: ReportShelfOptions) {
+    this.#opts = opts;
+  }
+
+  /** Starts the worker; without one (it failed to start or died) reports are built on request. */
+  start(): void {
+    const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+    const data: ReportWorkerData = { fleet: this.#opts.fleetPolicy, advisories: this.#opts.advisories };
+    const url = new URL(`./report-worker.${ext}`, import.meta.url);
+    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first; the build runs plain JS.
+    const worker = ext === "ts"
+      ? new Worker(`import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData: data })
+      : new Worker(url, { workerData: data });
+    worker.on("message", (msg: FromReportWorker) => this.#received(msg));
+    worker.on("error", (err) => this.#lost(err));
+    worker.on("exit", (code) => {
+      if (this.#worker === worker) this.#lost(new Error(`report worker exited with code ${code}`));
+    });
+    worker.unref();
+    this.#worker = worker;
+    this.#timer = setInterval(() => this.#check(), CHECK_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#ops = [];
+    await worker?.terminate();
+  }
+
+  /** Takes one change to the fleet, for the worker's copy. */
+  journal = (op: FleetOp): void => {
+    if (!this.#worker) return;
+    this.#ops.push(op);
+    if (this.#ops.length >= OPS_PER_MESSAGE) this.#flush();
+  };
+
+  advisories(dataset: AdvisoryDataset): void {
+    this.#post({ type: "advisories", dataset });
+  }
+
+  inventory(inventory: Inventory | undefined): void {
+    this.#post({ type: "inventory", inventory: inventory ?? null });
+  }
+
+  /** The reply to a query: the last complete rendering; throws RequestError for one that cannot be answered. */
+  serve(query: ReportQuery): Uint8Array {
+    const key = JSON.stringify(query);
+    const now = this.#opts.now();
+    this.#askedAt = now;
+    this.stats.served++;
+    if (!this.#worker) return this.#fallback(key, query);
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      if (this.#entries.size >= MAX_QUERIES) this.#prune(now, true);
+      this.#entries.set(key, (entry = { query, asked: now }));
+    }
+    entry.asked = now;
+    if (!entry.rendered) {
+      // Asked for the first time: built here, once; from now on the worker keeps it current.
+      this.stats.on_request_builds++;
+      entry.rendered = this.#renderHere(key, query);
+    }
+    return unwrap(entry.rendered);
+  }
+
+  #renderHere(key: string, query: ReportQuery): RenderedReport {
+    try {
+      return { key, bytes: encodeReport(this.#opts.sources(), this.#opts.context(), query) };
+    } catch (err) {
+      if (err instanceof RequestError) return { key, error: { message: err.message, code: err.code } };
+      throw err;
+    }
+  }
+
+  /** Without a worker: built on request, and kept while nothing changes within the second. */
+  #fallback(key: string, query: ReportQuery): Uint8Array {
+    const version = `${this.#opts.revision()}/${Math.floor(this.#opts.now() / 1000)}`;
+    const hit = this.#fallbackCache.get(key);
+    if (hit?.version === version) return hit.bytes;
+    this.stats.on_request_builds++;
+    const bytes = unwrap(this.#renderHere(key, query));
+    if (this.#fallbackCache.size >= MAX_QUERIES) this.#fallbackCache.clear();
+    this.#fallbackCache.set(key, { version, bytes });
+    return bytes;
+  }
+
+  #check(): void {
+    if (!this.#worker) return;
+    this.#flush();
+    if (this.#inFlight) return;
+    const now = this.#opts.now();
+    const built = this.#built;
+    if (built && now - built.endedAt < BUILD_GAP_FACTOR * built.ms) return;
+    const revision = this.#opts.revision();
+    const tick = now - this.#askedAt < WARM_MS ? TICK_MS : IDLE_TICK_MS;
+    const unrendered = [...this.#entries.values()].some((e) => !e.rendered);
+    if (built && built.revision === revision && now - built.at < tick && !unrendered) return;
+    this.#prune(now, false);
+    const ctx = this.#opts.context();
+    const queries = [...this.#entries].map(([key, e]) => ({ key, query: e.query }));
+    const id = ++this.#seq;
+    this.#inFlight = { id, revision, at: ctx.now, keys: new Set(queries.map((q) => q.key)) };
+    this.#post({ type: "build", id, ctx, queries });
+  }
+
+  #received(msg: FromReportWorker): void {
+    const flight = this.#inFlight;
+    if (msg.type !== "built" || flight?.id !== msg.id) return;
+    this.#inFlight = undefined;
+    this.#built = { revision: flight.revision, at: flight.at, endedAt: this.#opts.now(), ms: msg.ms };
+    this.stats.background_builds++;
+    this.stats.last_build_ms = Math.round(msg.ms * 10) / 10;
+    this.stats.rendered_at = new Date(flight.at).toISOString();
+    for (const r of msg.reports) {
+      const entry = this.#entries.get(r.key);
+      if (entry) entry.rendered = r;
+    }
+  }
+
+  /** Drops queries nobody asked for lately (all but the newest half when `crowded`). */
+  #prune(now: number, crowded: boolean): void {
+    const byAge = [...this.#entries].filter(([key]) => key !== DEFAULT_KEY).sort(([, a], [, b]) => a.asked - b.asked);
+    const drop = crowded ? byAge.slice(0, Math.ceil(byAge.length / 2)) : byAge.filter(([, e]) => now - e.asked >= WARM_MS);
+    for (const [key] of drop) this.#entries.delete(key);
+  }
+
+  #flush(): void {
+    if (this.#ops.length === 0) return;
+    const ops = this.#ops;
+    this.#ops = [];
+    this.#post({ type: "ops", ops });
+  }
+
+  #post(msg: ToReportWorker): void {
+    if (msg.type !== "ops") this.#flush();
+    try {
+      this.#worker?.postMessage(msg);
+    } catch (err) {
+      this.#lost(err as Error);
+    }
+  }
+
+  #lost(err: Error): void {
+    if (!this.#worker) return;
+    this.#opts.log.error({ err: err.message }, "the report worker failed: reports are built on request from now on");
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#inFlight = undefined;
+    this.#ops = [];
+    void worker.terminate();
+  }
+}
+
+function unwrap(r: RenderedReport): Uint8Array {
+  if ("bytes" in r) return r.bytes;
+  throw new RequestError(r.error.message, r.error.code);
+}

@@ -1,0 +1,70 @@
+// The report worker: a thread that keeps its own copy of the fleet (replayed from the main
+// thread's journal) and renders the encoded reports, so that neither a request nor the ingest of
+// advertisements ever waits while a report of a large fleet is built.
+import { parentPort, workerData } from "node:worker_threads";
+import { AdvisoryBook } from "../core/advisory-book.js";
+import type { AdvisoryDataset } from "../core/advisory.js";
+import { Fleet, type FleetPolicy } from "../core/fleet.js";
+import type { Inventory } from "../core/inventory.js";
+import type { ReportQuery } from "../core/version-report.js";
+import { bundledReleases } from "../data/bundled.js";
+import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
+import { encodeReport, type ReportContext } from "./report-encoding.js";
+import { RequestError } from "./report-request.js";
+
+/** Main thread to worker. */
+export type ToReportWorker =
+  | { readonly type: "ops"; readonly ops: readonly FleetOp[] }
+  | { readonly type: "advisories"; readonly dataset: AdvisoryDataset }
+  | { readonly type: "inventory"; readonly inventory: Inventory | null }
+  | { readonly type: "build"; readonly id: number; readonly ctx: ReportContext; readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[] };
+
+/** One query's outcome: the reply, or the error to answer with. */
+export type RenderedReport =
+  | { readonly key: string; readonly bytes: Uint8Array }
+  | { readonly key: string; readonly error: { readonly message: string; readonly code: number } };
+
+/** Worker to main thread. */
+export type FromReportWorker = { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[] };
+
+export interface ReportWorkerData {
+  readonly fleet: FleetPolicy;
+  readonly advisories: AdvisoryDataset;
+}
+
+function render(sources: Parameters<typeof encodeReport>[0], ctx: ReportContext, key: string, query: ReportQuery): RenderedReport {
+  try {
+    return { key, bytes: encodeReport(sources, ctx, query) };
+  } catch (err) {
+    const code = err instanceof RequestError ? err.code : 500;
+    return { key, error: { message: err instanceof RequestError ? err.message : `internal error while building the report: ${(err as Error).message}`, code } };
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const data = workerData as ReportWorkerData;
+  const fleet = new Fleet(data.fleet);
+  let book = new AdvisoryBook(data.advisories, bundledReleases);
+  let inventory: Inventory | undefined;
+  port.on("message", (msg: ToReportWorker) => {
+    switch (msg.type) {
+      case "ops":
+        for (const op of msg.ops) applyFleetOp(fleet, op);
+        return;
+      case "advisories":
+        book = new AdvisoryBook(msg.dataset, bundledReleases);
+        return;
+      case "inventory":
+        inventory = msg.inventory ?? undefined;
+        return;
+      case "build": {
+        const started = performance.now();
+        const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query));
+        const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports };
+        port.postMessage(reply, reports.flatMap((r) => ("bytes" in r ? [r.bytes.buffer as ArrayBuffer] : [])));
+        return;
+      }
+    }
+  });
+}
