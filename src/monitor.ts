@@ -79,6 +79,36 @@ const START_RETRY_MS = 120_000;
 function isTransient(err: unknown): boolean {
   return [...errorCauses(err)].some((e) => /timeout|timed out|temporarily unavailable|no responders|stalled|no suitable peers|peer offline|leader/i.test(`${e.name} ${e.message}`));
 }
+/** Connection failures that a NATS server still starting (or too busy to answer) produces. */
+function cannotConnectYet(err: unknown): boolean {
+  const text = [...errorCauses(err)].map((e) => `${e.name} ${e.message} ${(e as { code?: string }).code ?? ""}`).join(" ");
+  if (/authori[sz]|authenticat|permission|tls|certificate|credential|nkey/i.test(text)) return false;
+  return /refused|timeout|timed out|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|closed/i.test(text);
+}
+/** Waits between connection attempts at start-up: doubling from this... */
+const CONNECT_RETRY_FIRST_MS = 500;
+/** ...up to this, for as long as it takes. */
+const CONNECT_RETRY_MAX_MS = 15_000;
+
+/**
+ * Both connections, or neither: if one fails, the other is closed (it would reconnect forever and
+ * keep the process alive). A cluster that is not there yet, or too busy to answer, is waited for
+ * with backoff and a warning at every attempt; a refusal of the credentials is final.
+ */
+async function connectBoth(config: MonitorConfig, log: Logger): Promise<[NatsConnection, NatsConnection]> {
+  for (let attempt = 1; ; attempt++) {
+    const [appResult, sysResult] = await Promise.allSettled([connectTo(config.app, "version-monitor"), connectTo(config.sys, "version-monitor-sys")]);
+    if (appResult.status === "fulfilled" && sysResult.status === "fulfilled") return [appResult.value, sysResult.value];
+    await Promise.allSettled([appResult, sysResult].map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
+    const [which, reason] = appResult.status === "rejected" ? ["application", appResult.reason] : ["system", (sysResult as PromiseRejectedResult).reason];
+    const message = `${which} account connection failed: ${(reason as Error).message}`;
+    if (!cannotConnectYet(reason)) throw new Error(message, { cause: reason });
+    const delay = Math.min(CONNECT_RETRY_MAX_MS, CONNECT_RETRY_FIRST_MS * 2 ** (attempt - 1));
+    log.warn({ err: message, attempt, retry_in_ms: delay, servers: (which === "application" ? config.app : config.sys).servers }, "cannot connect to NATS yet; trying again");
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 /** An event stored but not on its public subject this long after is one the stream did not republish. */
 const REPUBLISH_GRACE_MS = 2000;
 
@@ -196,15 +226,7 @@ export class VersionMonitor {
   static async start(opts: MonitorOptions): Promise<VersionMonitor> {
     const { config, log } = opts;
     log.info({ app: describeConnection(config.app), sys: describeConnection(config.sys), bucket: config.bucket }, "starting");
-    // If one connection fails, the other must not stay open (it would reconnect forever and keep the process alive).
-    const [appResult, sysResult] = await Promise.allSettled([connectTo(config.app, "version-monitor"), connectTo(config.sys, "version-monitor-sys")]);
-    if (appResult.status === "rejected" || sysResult.status === "rejected") {
-      await Promise.allSettled([appResult, sysResult].map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
-      const failed = appResult.status === "rejected" ? ["application", appResult.reason] : ["system", (sysResult as PromiseRejectedResult).reason];
-      throw new Error(`${failed[0]} account connection failed: ${(failed[1] as Error).message}`, { cause: failed[1] });
-    }
-    const app = appResult.value;
-    const sys = sysResult.value;
+    const [app, sys] = await connectBoth(config, log);
     const appRole = applicationRole(connectionWho(config.app));
     let userInfo: UserInfo | undefined;
     try {

@@ -24,3 +24,25 @@ test("start-up waits for JetStream to get a meta leader, says so, and starts onc
   t.true(retries.length >= 1);
   t.log(`${retries.length} warning(s) before JetStream answered: ${String(retries[0]!["err"])}`);
 });
+
+test("serve started before its servers tries again with backoff, says so at every attempt, and starts once they are up", async (t) => {
+  const cluster = await startCluster([{ name: "early", binaries: [middle.path] }]);
+  t.teardown(() => stopCluster(cluster));
+  await cluster.server("early-1").stop();
+  const { log, lines } = captureLogger("warn");
+  const starting = VersionMonitor.start({ config: monitorConfig(cluster), log });
+  let started: VersionMonitor | undefined;
+  void starting.then((m) => (started = m), () => undefined);
+  t.teardown(async () => (await starting.catch(() => undefined))?.stop());
+  const attempts = () => lines().filter((l) => l["msg"] === "cannot connect to NATS yet; trying again");
+  await waitUntil("two attempts refused", () => (attempts().length >= 2 ? true : undefined), 10_000);
+  t.is(started, undefined, "not started without a server");
+  const [first, second] = attempts();
+  t.regex(String(first!["err"]), /^(application|system) account connection failed: .*refused/i);
+  t.is(first!["retry_in_ms"], 500);
+  t.is(second!["retry_in_ms"], 1000, "the wait doubles");
+  await cluster.server("early-1").start();
+  const monitor = await starting;
+  t.truthy(monitor.service, "the service runs");
+  await waitUntil("the server in the report", () => (monitor.report().server_count === 1 ? true : undefined));
+});
