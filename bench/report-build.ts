@@ -28,3 +28,8 @@ time("unreachable", () => unreachableServers(fleet, now, true));
 time("visibility", () => assessVisibility(fleet, undefined, new Map(), now));
 time("system", () => JSON.stringify(buildReport(fleet, now, {})));
 time("cluster", () => JSON.stringify(buildReport(fleet, now, { cluster: "c1" })));
+import { analyzeScopes } from "../src/core/scope-analysis.js";
+import { defaultMismatchPolicy } from "../src/core/mismatch-policy.js";
+import { summarizeVersions } from "../src/core/version-summary.js";
+time("analyzeScopes", () => analyzeScopes(fleet, now, defaultMismatchPolicy, () => undefined));
+time("summarize all", () => summarizeVersions(fleet.records()));

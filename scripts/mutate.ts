@@ -5,7 +5,8 @@
 // multi-hour run of the whole core suite per mutant into about half a second per mutant.
 //
 // Usage: node --import tsx scripts/mutate.ts [src/core/file.ts ...]
-import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Stryker } from "@stryker-mutator/core";
 import type { MutantResult } from "@stryker-mutator/api/core";
@@ -42,14 +43,32 @@ const sources = process.argv.length > 2
   : listTs("src/core", ".ts");
 const tests = listTs("test/core", ".test.ts").map((file) => ({ file, loads: closure(file) }));
 
-const results: Array<{ source: string; mutants: MutantResult[] }> = [];
+// Each file's result is kept under reports/mutation/files/, keyed by the contents of the file and of
+// every module its tests load: a run after a change mutates only what the change can affect.
+const cacheDir = join(root, "reports/mutation/files");
+mkdirSync(cacheDir, { recursive: true });
+type Kept = Pick<MutantResult, "status" | "mutatorName" | "replacement" | "location">;
+const results: Array<{ source: string; mutants: Kept[] }> = [];
 for (const source of sources) {
   const name = relative(root, source);
-  const covering = tests.filter((test) => test.loads.has(source)).map((test) => relative(root, test.file));
+  const covering = tests.filter((test) => test.loads.has(source));
+  const inputs = [...new Set([source, ...covering.flatMap((test) => [...test.loads])])].sort();
+  const hash = createHash("sha256");
+  for (const file of inputs) hash.update(file).update(existsSync(file) ? readFileSync(file) : "");
+  const digest = hash.digest("hex");
+  const cached = join(cacheDir, name.replace(/[/\\]/g, "_") + ".json");
+  if (existsSync(cached)) {
+    const kept = JSON.parse(readFileSync(cached, "utf8")) as { digest: string; mutants: Kept[] };
+    if (kept.digest === digest) {
+      process.stderr.write(`\n== ${name}: unchanged since the last run, ${kept.mutants.length} mutants\n`);
+      results.push({ source: name, mutants: kept.mutants });
+      continue;
+    }
+  }
   process.stderr.write(`\n== ${name}: ${covering.length} test file(s)\n`);
   const command = covering.length === 0
-    ? "false" // no unit test loads it: every mutant is reported, none silently skipped
-    : `node_modules/.bin/ava --fail-fast ${covering.join(" ")}`;
+    ? "true" // no unit test loads it: every mutant survives, and is counted so
+    : `node_modules/.bin/ava --fail-fast ${covering.map((test) => relative(root, test.file)).join(" ")}`;
   const mutants = await new Stryker({
     configFile: join(root, "stryker.config.json"),
     mutate: [name],
@@ -57,7 +76,9 @@ for (const source of sources) {
     reporters: ["progress"],
     thresholds: { high: 90, low: threshold, break: null }, // judged once, over the whole core, below
   }).runMutationTest();
-  results.push({ source: name, mutants });
+  const kept: Kept[] = mutants.map(({ status, mutatorName, replacement, location }) => ({ status, mutatorName, replacement, location }));
+  writeFileSync(cached, JSON.stringify({ digest, mutants: kept }));
+  results.push({ source: name, mutants: kept });
 }
 
 const rows = results.map(({ source, mutants }) => {

@@ -210,6 +210,7 @@ export class VersionMonitor {
       now,
       log: log.child({ component: "tracker" }),
       affected: (members) => this.#book.affectedVersions(members),
+      judge: (at, since) => this.reports.judge(at, config.policy, since, () => this.tracker.judgeHere(at)),
     });
     this.republish = new RepublishGuard(app, kv, { stream: config.events.stream, graceMs: REPUBLISH_GRACE_MS, log: log.child({ component: "republish" }) });
     this.collector = new Collector(sys, {

@@ -40,18 +40,21 @@ function newestVersion(summary: VersionSummary): string | undefined {
 
 /** The most recent sign of an upgrade being carried out, and what it was. */
 function lastActivity(members: readonly ServerRecord[], newest: string | undefined): { at: number; what: string } | undefined {
-  let best: { at: number; what: string } | undefined;
-  const consider = (at: number | undefined, what: string) => {
-    if (at !== undefined && (!best || at > best.at)) best = { at, what };
+  // Only the winner is described: building a sentence for every member made this the costliest
+  // part of classifying a large scope.
+  let best: { at: number; describe: () => string } | undefined;
+  const consider = (at: number | undefined, describe: () => string) => {
+    if (at !== undefined && (!best || at > best.at)) best = { at, describe };
   };
   for (const r of members) {
-    if (r.version === newest) consider(r.startedAt, `${r.name} restarted on ${r.version}`);
+    if (r.version === newest) consider(r.startedAt, () => `${r.name} restarted on ${r.version}`);
     const last = r.history.at(-1);
-    if (last && last.kind !== VersionChangeKind.FirstSeen) consider(last.at, `${r.name} changed from ${last.from} to ${last.version}`);
-    if (r.state === ServerState.LameDuck) consider(r.stateSince, `${r.name} entered lame duck mode`);
-    if (r.state === ServerState.ShutDown) consider(r.stateSince, `${r.name} shut down`);
+    if (last && last.kind !== VersionChangeKind.FirstSeen) consider(last.at, () => `${r.name} changed from ${last.from} to ${last.version}`);
+    if (r.state === ServerState.LameDuck) consider(r.stateSince, () => `${r.name} entered lame duck mode`);
+    if (r.state === ServerState.ShutDown) consider(r.stateSince, () => `${r.name} shut down`);
   }
-  return best;
+  const found = best as { at: number; describe: () => string } | undefined;
+  return found && { at: found.at, what: found.describe() };
 }
 
 /** Where each JetStream domain first (and second) appears among a cluster's members, and how often. */

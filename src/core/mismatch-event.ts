@@ -66,26 +66,15 @@ export function decodeMismatchEvent(data: Uint8Array): MismatchEvent | undefined
 export const MAX_EVENT_OUTLIERS = 100;
 
 
-export function buildMismatchEvent(
-  event: { type: MismatchEventType; id: string },
-  a: ScopeAnalysis,
-  record: MismatchRecord,
-  previous: MismatchRecord | undefined,
-  now: number,
-  affectedVersions: readonly AffectedVersion[] = [],
-): MismatchEvent {
-  const since = record.since ?? previous?.since;
+/** What an event says about its scope as judged now: everything but the transition itself. */
+export type ScopeStatement = Pick<MismatchEvent, "scope" | "cluster" | "state" | "target" | "versions" | "gap" | "outliers" | "outliers_omitted" | "reasons" | "action">;
+
+/** The statement of one analysed scope; small, so that it can be made where the fleet is and sent. */
+export function scopeStatement(a: ScopeAnalysis): ScopeStatement {
   return {
-    id: event.id,
-    seq: record.seq,
-    type: event.type,
     scope: a.scope,
     cluster: a.cluster ?? null,
     state: a.classification.state,
-    previous_state: previous?.state ?? null,
-    at: iso(now),
-    since: since === undefined ? null : iso(since),
-    mismatch_seconds: since === undefined ? null : Math.max(0, Math.floor((now - since) / 1000)),
     target: a.summary.target ?? null,
     versions: a.summary.groups.map((g) => ({ version: g.version, count: g.count })),
     gap: a.summary.gap,
@@ -103,6 +92,31 @@ export function buildMismatchEvent(
     outliers_omitted: Math.max(0, a.summary.outliers.length - MAX_EVENT_OUTLIERS),
     reasons: a.classification.reasons,
     action: a.classification.action,
+  };
+}
+
+export function buildMismatchEvent(
+  event: { type: MismatchEventType; id: string },
+  statement: ScopeStatement,
+  record: MismatchRecord,
+  previous: MismatchRecord | undefined,
+  now: number,
+  affectedVersions: readonly AffectedVersion[] = [],
+): MismatchEvent {
+  const since = record.since ?? previous?.since;
+  const { scope, cluster, state, ...rest } = statement;
+  return {
+    id: event.id,
+    seq: record.seq,
+    type: event.type,
+    scope,
+    cluster,
+    state,
+    previous_state: previous?.state ?? null,
+    at: iso(now),
+    since: since === undefined ? null : iso(since),
+    mismatch_seconds: since === undefined ? null : Math.max(0, Math.floor((now - since) / 1000)),
+    ...rest,
     affected_versions: affectedVersions,
   };
 }

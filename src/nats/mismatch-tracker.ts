@@ -5,11 +5,12 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
 import { buildMismatchEvent, type AffectedVersion, type MismatchEvent } from "../core/mismatch-event.js";
+import { judgeScope, judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { decodeMismatchRecord, encodeMismatchRecord, clusterOfScope, recordFromEvent, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
 import { eventChain, nextTransition } from "../core/mismatch-transition.js";
-import { analyzeScope, analyzeScopes, scopeView, type ScopeAnalysis } from "../core/scope-analysis.js";
+import { analyzeScope } from "../core/scope-analysis.js";
 import { decodeKeyToken, encodeKeyToken } from "../core/server-key.js";
 import type { EventStream } from "./event-stream.js";
 import type { ServerRecord } from "../core/server-record.js";
@@ -37,6 +38,12 @@ export interface TrackerOptions {
   readonly afterRecordWrite?: (record: MismatchRecord) => void;
   /** The versions among these servers that known advisories affect (the dataset in use). */
   readonly affected?: (members: readonly ServerRecord[]) => AffectedVersion[];
+  /**
+   * Judges every scope of the fleet as of `now` with these durable mismatch starts; by default here,
+   * from `fleet`. The service hands it to the report worker, so that an evaluation of a large fleet
+   * never holds up the event loop (and the requests waiting on it).
+   */
+  readonly judge?: (now: number, since: ReadonlyMap<string, number>) => Promise<readonly ScopeVerdict[]>;
 }
 
 export interface TrackerStats {
@@ -287,16 +294,16 @@ export class MismatchTracker {
   async evaluate(): Promise<void> {
     this.stats.evaluations++;
     const now = this.opts.now();
-    const scopes = analyzeScopes(this.fleet, now, this.opts.policy, this.sinceOf);
+    const scopes = this.opts.judge ? await this.opts.judge(now, this.sinceByScope()) : this.judgeHere(now);
     // Seeing no servers at all means this instance is cut off, not that every mismatch is over.
-    if (scopes[0]!.members.length === 0) return;
-    const gone: ScopeAnalysis[] = [];
+    if (scopes[0]!.members === 0) return;
+    const gone: ScopeVerdict[] = [];
     // A cluster with a recorded mismatch and no members left (decommissioned, renamed) is resolved.
     const seen = new Set(scopes.map((a) => a.scope));
     for (const [scope, held] of this.#held) {
       const cluster = clusterOfScope(scope);
       if (seen.has(scope) || cluster === undefined || !held.record || held.record.state === MismatchState.Consistent) continue;
-      gone.push(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, cluster));
+      gone.push(judgeScope(analyzeScope(scope, [], now, this.opts.policy, this.sinceOf, cluster), []));
     }
     // One scope that cannot be settled now (its event not storable yet) does not hold up the others.
     const failed: { scope: string; err: unknown }[] = [];
@@ -305,6 +312,11 @@ export class MismatchTracker {
       const err = failed[0]!.err as Error;
       throw new Error(`${failed.length} scope(s) not settled (${failed.map((f) => f.scope).slice(0, 5).join(", ")}): ${err.message}`, { cause: err });
     }
+  }
+
+  /** Every scope judged here, from this instance's fleet. */
+  judgeHere(now: number): ScopeVerdict[] {
+    return judgeScopes(this.fleet, now, this.opts.policy, this.sinceOf, this.opts.affected);
   }
 
   /** Writes back the records that late writes took back (compare-and-set on the late write's revision). */
@@ -359,15 +371,13 @@ export class MismatchTracker {
     }
   }
 
-  async #settle(a: ScopeAnalysis, now: number, attempt = 1): Promise<void> {
+  async #settle(a: ScopeVerdict, now: number, attempt = 1): Promise<void> {
     // The previous event goes first, so that the stream holds each scope's events in order.
     const pending = this.#held.get(a.scope)?.record?.event;
     if (pending && !this.#isDelivered(pending)) await this.#reconcile(a.scope);
     const held = this.#held.get(a.scope);
     if (held?.repair) return;
-    const affected = this.opts.affected?.(a.members) ?? [];
-    const view = { ...scopeView(a), affected: affected.map((v) => ({ version: v.version, servers: v.servers })) };
-    const t = nextTransition(held?.record, view, now, this.#deliveredSeq(held?.record));
+    const t = nextTransition(held?.record, a.view, now, this.#deliveredSeq(held?.record));
     if (!t) return;
     if (held?.record && !this.#knowsAsMuch(held.record, now)) {
       // Another instance decided with news this one has not heard yet; wait for it.
@@ -378,7 +388,7 @@ export class MismatchTracker {
     const record: MismatchRecord = {
       ...t.record,
       writer,
-      ...(t.event ? { event: buildMismatchEvent(t.event, a, t.record, held?.record, now, affected) } : {}),
+      ...(t.event ? { event: buildMismatchEvent(t.event, a.statement, t.record, held?.record, now, a.affected) } : {}),
     };
     const key = KEY_PREFIX + encodeKeyToken(a.scope);
     const data = encodeMismatchRecord(record);
@@ -459,3 +469,4 @@ export class MismatchTracker {
     await this.#following;
   }
 }
+

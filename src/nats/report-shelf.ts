@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import type { AdvisoryDataset } from "../core/advisory.js";
 import type { FleetPolicy } from "../core/fleet.js";
 import type { Inventory } from "../core/inventory.js";
+import type { MismatchPolicy } from "../core/mismatch-policy.js";
+import type { ScopeVerdict } from "../core/scope-verdict.js";
 import type { ReportQuery } from "../core/version-report.js";
 import type { FleetOp } from "./fleet-journal.js";
 import type { ReportContext, ReportSources } from "./report-encoding.js";
@@ -61,6 +63,7 @@ export class ReportShelf {
   #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
   #askedAt = 0;
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
+  readonly #judging = new Map<number, { resolve: (v: readonly ScopeVerdict[]) => void; fallback: () => readonly ScopeVerdict[] }>();
   readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null };
 
   constructor(opts: ReportShelfOptions) {
@@ -92,6 +95,8 @@ export class ReportShelf {
     const worker = this.#worker;
     this.#worker = undefined;
     this.#ops = [];
+    for (const { resolve, fallback } of this.#judging.values()) resolve(fallback());
+    this.#judging.clear();
     await worker?.terminate();
   }
 
@@ -171,9 +176,27 @@ export class ReportShelf {
     this.#post({ type: "build", id, ctx, queries });
   }
 
+  /**
+   * Every scope judged by the worker from its copy of the fleet, as of `now` (the journal so far is
+   * sent first); `here` judges on this thread when there is no worker.
+   */
+  judge(now: number, policy: MismatchPolicy, since: ReadonlyMap<string, number>, here: () => readonly ScopeVerdict[]): Promise<readonly ScopeVerdict[]> {
+    if (!this.#worker) return Promise.resolve(here());
+    const id = ++this.#seq;
+    return new Promise((resolve) => {
+      this.#judging.set(id, { resolve, fallback: here });
+      this.#post({ type: "judge", id, now, policy, since });
+    });
+  }
+
   #received(msg: FromReportWorker): void {
+    if (msg.type === "judged") {
+      this.#judging.get(msg.id)?.resolve(msg.verdicts);
+      this.#judging.delete(msg.id);
+      return;
+    }
     const flight = this.#inFlight;
-    if (msg.type !== "built" || flight?.id !== msg.id) return;
+    if (flight?.id !== msg.id) return;
     this.#inFlight = undefined;
     this.#built = { revision: flight.revision, at: flight.at, endedAt: this.#opts.now(), ms: msg.ms };
     this.stats.background_builds++;
@@ -216,6 +239,9 @@ export class ReportShelf {
     this.#inFlight = undefined;
     this.#ops = [];
     void worker.terminate();
+    // Whatever the worker was judging is judged here instead.
+    for (const { resolve, fallback } of this.#judging.values()) resolve(fallback());
+    this.#judging.clear();
   }
 }
 

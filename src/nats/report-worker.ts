@@ -6,6 +6,8 @@ import { AdvisoryBook } from "../core/advisory-book.js";
 import type { AdvisoryDataset } from "../core/advisory.js";
 import { Fleet, type FleetPolicy } from "../core/fleet.js";
 import type { Inventory } from "../core/inventory.js";
+import type { MismatchPolicy } from "../core/mismatch-policy.js";
+import { judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
 import type { ReportQuery } from "../core/version-report.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
@@ -17,7 +19,8 @@ export type ToReportWorker =
   | { readonly type: "ops"; readonly ops: readonly FleetOp[] }
   | { readonly type: "advisories"; readonly dataset: AdvisoryDataset }
   | { readonly type: "inventory"; readonly inventory: Inventory | null }
-  | { readonly type: "build"; readonly id: number; readonly ctx: ReportContext; readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[] };
+  | { readonly type: "build"; readonly id: number; readonly ctx: ReportContext; readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[] }
+  | { readonly type: "judge"; readonly id: number; readonly now: number; readonly policy: MismatchPolicy; readonly since: ReadonlyMap<string, number> };
 
 /** One query's outcome: the reply, or the error to answer with. */
 export type RenderedReport =
@@ -25,7 +28,9 @@ export type RenderedReport =
   | { readonly key: string; readonly error: { readonly message: string; readonly code: number } };
 
 /** Worker to main thread. */
-export type FromReportWorker = { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[] };
+export type FromReportWorker =
+  | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[] }
+  | { readonly type: "judged"; readonly id: number; readonly verdicts: readonly ScopeVerdict[] };
 
 export interface ReportWorkerData {
   readonly fleet: FleetPolicy;
@@ -63,6 +68,11 @@ if (parentPort) {
         const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query));
         const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports };
         port.postMessage(reply, reports.flatMap((r) => ("bytes" in r ? [r.bytes.buffer as ArrayBuffer] : [])));
+        return;
+      }
+      case "judge": {
+        const verdicts = judgeScopes(fleet, msg.now, msg.policy, (scope) => msg.since.get(scope), (members) => book.affectedVersions(members));
+        port.postMessage({ type: "judged", id: msg.id, verdicts } satisfies FromReportWorker);
         return;
       }
     }

@@ -154,7 +154,11 @@ test.serial("an inventory with one pinned server off its pin, one missing entry 
     t.deepEqual(inv.missing.map((x) => [x.name, x.last_seen]), [["sec-9", null]]);
     t.deepEqual(inv.unexpected.map((x) => x.name), [third!.name]);
   }
-  const r = await ask();
+  // On the wire, the report is rendered off the request path: it shows the inventory a rendering later.
+  const r = await waitUntil("the inventory in the served report", async () => {
+    const answer = await ask();
+    return answer.inventory ? answer : undefined;
+  }, 2000, 20);
   t.is(r.inventory!.drift.length + r.inventory!.missing.length + r.inventory!.unexpected.length, 3);
   t.true(r.inventory!.outliers_by_pipeline.length > 0);
 

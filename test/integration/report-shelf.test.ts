@@ -96,6 +96,12 @@ test.serial("the worker's rendering is byte for byte the report the main thread 
       t.log(`attempt ${attempt}: differing ${differing.join(", ")}`);
     }
     t.deepEqual(differing, [], "the worker's and the main thread's reports are the same bytes");
+    // The tracker's judgement of every scope, made by the worker, is the one made here.
+    const since = ctx.monitor.tracker.sinceByScope();
+    const at = held!;
+    const fromWorker = await ctx.monitor.reports.judge(at, ctx.monitor.config.policy, since, () => t.fail("judged on the main thread") as never);
+    t.true(fromWorker.length > 20, "the system and every cluster");
+    t.deepEqual(fromWorker, ctx.monitor.tracker.judgeHere(at));
   } finally {
     held = undefined;
   }

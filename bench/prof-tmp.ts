@@ -1,0 +1,11 @@
+import { Fleet } from "../src/core/fleet.js";
+import { ObservationKind } from "../src/core/observation.js";
+import { parseVersion } from "../src/core/version.js";
+import { analyzeScopes } from "../src/core/scope-analysis.js";
+import { defaultMismatchPolicy } from "../src/core/mismatch-policy.js";
+const fleet = new Fleet({ offlineAfterMs: 3_600_000 });
+const now = Date.now();
+for (let i = 0; i < 10000; i++) fleet.observe({ kind: ObservationKind.Stats, name: `s${i}`, id: `ID${i}`, cluster: `c${i % 20}`, domain: "", host: "h", version: parseVersion(i % 10 === 0 ? "2.9.10" : "2.10.27")!, startedAt: now - 1e8, statsz: { routes: [], gateways: [], connections: 1, jetstream: true } }, now - 1000);
+const t = performance.now();
+for (let i = 0; i < 100; i++) analyzeScopes(fleet, now, defaultMismatchPolicy, () => undefined);
+console.log((performance.now() - t) / 100);

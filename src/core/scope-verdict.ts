@@ -1,0 +1,41 @@
+import type { AffectedVersion, ScopeStatement } from "./mismatch-event.js";
+import { scopeStatement } from "./mismatch-event.js";
+import type { ScopeView } from "./mismatch-transition.js";
+import type { Fleet } from "./fleet.js";
+import type { MismatchPolicy } from "./mismatch-policy.js";
+import { analyzeScopes, scopeView, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import type { ServerRecord } from "./server-record.js";
+
+/**
+ * All the mismatch tracker needs of one scope to decide and describe a transition: its view (what
+ * a transition compares), the statement an event would carry, and the versions advisories affect.
+ * Plain data: it is made where the fleet is analysed (the report worker) and handed to the tracker.
+ */
+export interface ScopeVerdict {
+  readonly scope: string;
+  readonly members: number;
+  readonly view: ScopeView;
+  readonly statement: ScopeStatement;
+  readonly affected: readonly AffectedVersion[];
+}
+
+export function judgeScope(a: ScopeAnalysis, affected: readonly AffectedVersion[]): ScopeVerdict {
+  return {
+    scope: a.scope,
+    members: a.members.length,
+    view: { ...scopeView(a), affected: affected.map((v) => ({ version: v.version, servers: v.servers })) },
+    statement: scopeStatement(a),
+    affected,
+  };
+}
+
+/** Every scope of a fleet (the whole system first, then each cluster), judged as of `now`. */
+export function judgeScopes(
+  fleet: Fleet,
+  now: number,
+  policy: MismatchPolicy,
+  sinceOf: SinceOf,
+  affected?: (members: readonly ServerRecord[]) => readonly AffectedVersion[],
+): ScopeVerdict[] {
+  return analyzeScopes(fleet, now, policy, sinceOf).map((a) => judgeScope(a, affected?.(a.members) ?? []));
+}
