@@ -221,6 +221,7 @@ export class VersionMonitor {
       rounds: this.#rounds,
       probeTargets: (at) => clustersToProbe(this.fleet, at),
       onProbe: (cluster, at) => this.fleet.noteProbe(cluster, at),
+      onLeafLinks: (answer) => this.fleet.noteLeafLinks(answer.server, answer.links, this.now()),
     });
   }
 

@@ -24,6 +24,7 @@ export const commandOptions: Record<string, Options> = {
     "last-seen-flush": { type: "string" },
     "forget-after": { type: "string" },
     "max-mismatch": { type: "string" },
+    "leaf-max-mismatch": { type: "string" },
     "activity-window": { type: "string" },
     "evaluate-interval": { type: "string" },
     "events-stream": { type: "string" },

@@ -3,7 +3,7 @@ export const usage = `nats-version-monitor: reports nats-server version mismatch
 Usage:
   nats-version-monitor serve  [connection flags] [--sys-* flags] [--bucket NAME] [--replicas auto|N]
                               [--poll-interval 30s] [--offline-after 2m] [--forget-after 7d] [--max-mismatch 24h]
-                              [--activity-window 1h] [--evaluate-interval 5s] [--events-stream NAME]
+                              [--leaf-max-mismatch 7d] [--activity-window 1h] [--evaluate-interval 5s] [--events-stream NAME]
                               [--events-max-age 90d] [--events-max-msgs N] [--events-duplicate-window 1h]
                               [--handover-after 2s] [--wait-for-servers] [--log-level info]
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]

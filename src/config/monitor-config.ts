@@ -120,6 +120,7 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
     forgetAfterMs: duration("forget-after", "VERSION_MONITOR_FORGET_AFTER", d.forgetAfterMs, 1000),
     policy: Object.freeze({
       maxMismatchMs: duration("max-mismatch", "VERSION_MONITOR_MAX_MISMATCH", defaultMismatchPolicy.maxMismatchMs, 1000),
+      leafMaxMismatchMs: duration("leaf-max-mismatch", "VERSION_MONITOR_LEAF_MAX_MISMATCH", defaultMismatchPolicy.leafMaxMismatchMs!, 1000),
       activityWindowMs: duration("activity-window", "VERSION_MONITOR_ACTIVITY_WINDOW", defaultMismatchPolicy.activityWindowMs, 1000),
     }),
     evaluateIntervalMs: duration("evaluate-interval", "VERSION_MONITOR_EVALUATE_INTERVAL", d.evaluateIntervalMs, 100),

@@ -34,6 +34,22 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return true;
 }
 
+/**
+ * One leafnode connection as a hub server lists it ($SYS.REQ.SERVER.PING.LEAFZ, the hub's side):
+ * the leaf server's name (nats-server 2.10+ sends it) and the hub account it is bound to.
+ */
+export interface LeafLink {
+  readonly name?: string;
+  readonly account: string;
+}
+
+/** A leaf a hub lists: its name, the hub server and account it connects to. */
+export interface ListedLeaf {
+  readonly name: string;
+  readonly hub: string;
+  readonly accounts: readonly string[];
+}
+
 export const ObserveOutcome = {
   /** Something worth persisting changed. */
   Material: "material",
@@ -57,6 +73,10 @@ export class Fleet {
   /** cluster -> when the monitor last asked that cluster's servers for a fresh STATSZ. */
   readonly #probes = new Map<string, { latest: number; previous?: number }>();
   readonly #departures = new Map<string, Departure>();
+  /** hub server -> its leafnode connections, by its latest LEAFZ answer. */
+  readonly #leafLinks = new Map<string, { readonly at: number; readonly links: readonly LeafLink[] }>();
+  /** Names some hub lists as a leaf, kept in step with #leafLinks. */
+  #listedLeaves = new Set<string>();
   #revision = 0;
 
   constructor(readonly policy: FleetPolicy) {}
@@ -115,6 +135,47 @@ export class Fleet {
     }
     if (gone.length > 0) this.#revision++;
     return gone;
+  }
+
+  /** A hub server's leafnode connections, from its answer to a LEAFZ ping. */
+  noteLeafLinks(server: string, links: readonly LeafLink[], now: number): void {
+    const prev = this.#leafLinks.get(server)?.links;
+    const key = (l: readonly LeafLink[]) => l.map((x) => `${x.name ?? ""}\u0000${x.account}`).sort().join("\u0001");
+    if (!prev || key(prev) !== key(links)) {
+      this.#revision++;
+      this.#leafLinks.set(server, { at: now, links });
+      this.#listedLeaves = new Set([...this.#leafLinks.values()].flatMap((v) => v.links.flatMap((l) => (l.name ? [l.name] : []))));
+    } else {
+      this.#leafLinks.set(server, { at: now, links: prev });
+    }
+  }
+
+  /**
+   * Leaves that live hub servers list, by name (merged over hubs and accounts), plus how many
+   * connections came without a name (hubs before 2.10 do not send one).
+   */
+  listedLeaves(now: number): { named: ListedLeaf[]; unnamed: number } {
+    const byName = new Map<string, { hub: string; accounts: Set<string> }>();
+    let unnamed = 0;
+    for (const [hub, { at, links }] of this.#leafLinks) {
+      if (now - at > this.policy.offlineAfterMs || this.#records.get(hub)?.leaf) continue;
+      for (const l of links) {
+        if (!l.name) {
+          unnamed++;
+          continue;
+        }
+        const entry = byName.get(l.name) ?? { hub, accounts: new Set<string>() };
+        entry.accounts.add(l.account);
+        byName.set(l.name, entry);
+      }
+    }
+    const named = [...byName].map(([name, e]) => ({ name, hub: e.hub, accounts: [...e.accounts].sort() }));
+    return { named: named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), unnamed };
+  }
+
+  /** A leaf node: by its own VARZ (leafnode remotes), or because a hub lists a connection from it. */
+  isLeaf(r: ServerRecord): boolean {
+    return r.leaf === true || this.#listedLeaves.has(r.name);
   }
 
   /** What a server's latest STATSZ said about its routes and gateways. */

@@ -26,6 +26,8 @@ export interface ServerObservation {
   readonly startedAt?: number;
   readonly go?: string;
   readonly gitCommit?: string;
+  /** VARZ only: the server has leafnode remotes, i.e. it is a leaf of some hub. */
+  readonly leaf?: boolean;
   /** STATSZ only: routes, gateways, client connections, JetStream. */
   readonly statsz?: StatszFacts;
 }

@@ -1,6 +1,6 @@
 import { classifyMismatch, type MismatchClassification } from "./classify-mismatch.js";
 import type { Fleet } from "./fleet.js";
-import type { MismatchPolicy } from "./mismatch-policy.js";
+import { policyFor, ScopeRole, type MismatchPolicy } from "./mismatch-policy.js";
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { ScopeView } from "./mismatch-transition.js";
 import type { ServerRecord } from "./server-record.js";
@@ -10,6 +10,8 @@ import { summarizeVersions, type VersionSummary } from "./version-summary.js";
 export interface ScopeAnalysis {
   readonly scope: string;
   readonly cluster?: string;
+  /** A leaf cluster (or leaf server) is judged on its own, by the leaf policy. */
+  readonly role: ScopeRole;
   readonly members: readonly ServerRecord[];
   readonly summary: VersionSummary;
   readonly classification: MismatchClassification;
@@ -25,15 +27,31 @@ export function analyzeScope(
   policy: MismatchPolicy,
   sinceOf: SinceOf,
   cluster?: string,
+  role: ScopeRole = ScopeRole.Hub,
 ): ScopeAnalysis {
   const summary = summarizeVersions(members);
   return {
     scope,
     ...(cluster !== undefined ? { cluster } : {}),
+    role,
     members,
     summary,
-    classification: classifyMismatch(members, summary, sinceOf(scope), now, policy),
+    classification: classifyMismatch(members, summary, sinceOf(scope), now, policyFor(policy, role)),
   };
+}
+
+/** A cluster of leaf servers (a standalone leaf is a cluster of its own name) is a leaf scope. */
+export function clusterRole(fleet: Fleet, members: readonly ServerRecord[]): ScopeRole {
+  return members.some((r) => fleet.isLeaf(r)) ? ScopeRole.Leaf : ScopeRole.Hub;
+}
+
+/**
+ * The servers the system scope judges: the hub's. Leaves are judged per leaf cluster, by their
+ * own policy: an edge fleet lagging the hub is expected, and must not make the hub's picture stale.
+ */
+export function hubMembers(fleet: Fleet, members: readonly ServerRecord[]): readonly ServerRecord[] {
+  const hubs = members.filter((r) => !fleet.isLeaf(r));
+  return hubs.length > 0 ? hubs : members;
 }
 
 /** Members grouped by cluster name, clusters sorted by name. */
@@ -47,12 +65,12 @@ export function membersByCluster(members: readonly ServerRecord[]): [string, Ser
   return [...byCluster].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The whole system first, then every cluster that has members now. */
+/** The whole system (the hub's servers) first, then every cluster, hub or leaf, that has members now. */
 export function analyzeScopes(fleet: Fleet, now: number, policy: MismatchPolicy, sinceOf: SinceOf): ScopeAnalysis[] {
   const members = [...fleet.records()].filter((r) => fleet.isLive(r, now));
   return [
-    analyzeScope(SYSTEM_SCOPE, members, now, policy, sinceOf),
-    ...membersByCluster(members).map(([name, list]) => analyzeScope(clusterScope(name), list, now, policy, sinceOf, name)),
+    analyzeScope(SYSTEM_SCOPE, hubMembers(fleet, members), now, policy, sinceOf),
+    ...membersByCluster(members).map(([name, list]) => analyzeScope(clusterScope(name), list, now, policy, sinceOf, name, clusterRole(fleet, list))),
   ];
 }
 

@@ -27,6 +27,7 @@ export function encodeServerRecord(r: ServerRecord): string {
     state: r.state,
     state_since: iso(r.stateSince),
     history: r.history.map((h) => ({ kind: h.kind, version: h.version, from: h.from, at: iso(h.at) })),
+    leaf: r.leaf,
   });
 }
 
@@ -110,5 +111,6 @@ export function decodeServerRecord(bytes: Uint8Array | string): ServerRecord {
     state: oneOf(ServerState, o["state"], "state"),
     stateSince: time(o, "state_since")!,
     history: history.map(change),
+    ...(o["leaf"] === true ? { leaf: true as const } : {}),
   };
 }

@@ -45,6 +45,8 @@ export interface ServerRecord {
   readonly stateSince: number;
   /** Oldest first; the first entry is when the monitor first saw the server. */
   readonly history: readonly VersionChange[];
+  /** A leaf node (its VARZ lists leafnode remotes); absent for a hub server. */
+  readonly leaf?: true;
 }
 
 /** Orders records by server name, for listings that must be stable. */
@@ -91,6 +93,7 @@ function newRecord(obs: ServerObservation, now: number): ServerRecord {
     ...(obs.go !== undefined ? { go: obs.go } : {}),
     ...(obs.gitCommit !== undefined ? { gitCommit: obs.gitCommit } : {}),
     ...(obs.startedAt !== undefined ? { startedAt: obs.startedAt } : {}),
+    ...(obs.leaf ? { leaf: true as const } : {}),
     firstSeen: now,
     versionSince: now,
     lastSeen: now,
@@ -123,7 +126,9 @@ export function applyObservation(prev: ServerRecord | undefined, obs: ServerObse
   const versionChanged = version !== prev.version;
 
   // go and git commit belong to a process: a new one must answer VARZ before they are known again.
-  const { go, gitCommit, ...base } = prev;
+  const { go, gitCommit, leaf: wasLeaf, ...base } = prev;
+  // Only VARZ says whether a server is a leaf; other observations keep what it said.
+  const leaf = obs.leaf ?? wasLeaf === true;
   const buildInfo = newProcess ? {} : { ...(go !== undefined ? { go } : {}), ...(gitCommit !== undefined ? { gitCommit } : {}) };
   const next: ServerRecord = {
     ...base,
@@ -136,6 +141,7 @@ export function applyObservation(prev: ServerRecord | undefined, obs: ServerObse
     ...(obs.go !== undefined ? { go: obs.go } : {}),
     ...(obs.gitCommit !== undefined ? { gitCommit: obs.gitCommit } : {}),
     ...(obs.startedAt !== undefined ? { startedAt: obs.startedAt } : {}),
+    ...(leaf ? { leaf: true as const } : {}),
     versionSince: versionChanged ? now : prev.versionSince,
     lastSeen: Math.max(prev.lastSeen, now),
     state,
@@ -157,11 +163,12 @@ function isRepeat(prev: ServerRecord, obs: ServerObservation): boolean {
     obs.host === prev.host &&
     (obs.startedAt === undefined || obs.startedAt === prev.startedAt) &&
     (obs.go === undefined || obs.go === prev.go) &&
-    (obs.gitCommit === undefined || obs.gitCommit === prev.gitCommit)
+    (obs.gitCommit === undefined || obs.gitCommit === prev.gitCommit) &&
+    (obs.leaf === undefined || obs.leaf === (prev.leaf === true))
   );
 }
 
-const materialFields = ["id", "cluster", "domain", "host", "version", "go", "gitCommit", "startedAt", "state"] as const;
+const materialFields = ["id", "cluster", "domain", "host", "version", "go", "gitCommit", "startedAt", "state", "leaf"] as const;
 
 function isMaterialChange(prev: ServerRecord, next: ServerRecord): boolean {
   return materialFields.some((f) => prev[f] !== next[f]);

@@ -4,10 +4,12 @@ import type { DuplicateName, Fleet } from "./fleet.js";
 import { defaultMismatchPolicy, type MismatchPolicy } from "./mismatch-policy.js";
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
-import { analyzeScope, membersByCluster, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import { analyzeScope, clusterRole, hubMembers, membersByCluster, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import { ScopeRole } from "./mismatch-policy.js";
+import { leavesView, type LeavesView } from "./leaf-view.js";
 import { gapRisk, type GapGrade } from "./version-gap.js";
 import { compareByName, type ServerRecord } from "./server-record.js";
-import type { Direction, Outlier } from "./version-summary.js";
+import { summarizeVersions, type Direction, type Outlier } from "./version-summary.js";
 import { assessVisibility, type Visibility } from "./visibility.js";
 import type { AdvisoryBook, AdvisorySummary } from "./advisory-book.js";
 import { assessInventory, type Inventory } from "./inventory.js";
@@ -52,6 +54,8 @@ export interface ServerView {
   readonly last_seen: string;
   /** Known security advisories that apply to this server's version (or its Go), when there are any. */
   readonly advisories?: AdvisorySummary;
+  /** A leaf node (connects out to a hub); absent for hub servers. */
+  readonly leaf?: true;
 }
 
 export interface OutlierView extends ServerView {
@@ -81,6 +85,8 @@ export interface GroupView {
 
 export interface ClusterView extends MismatchView {
   readonly name: string;
+  /** "hub", or "leaf" for a leaf cluster or standalone leaf server (judged by the leaf policy). */
+  readonly role: ScopeRole;
   readonly server_count: number;
   readonly target: string | null;
   readonly consistent: boolean;
@@ -91,7 +97,7 @@ export interface ClusterView extends MismatchView {
 }
 
 export interface Warning {
-  readonly kind: "duplicate-name" | "unnamed-server" | "unreachable" | "unseen-cluster" | "permission-denied" | "bucket-recreated";
+  readonly kind: "duplicate-name" | "unnamed-server" | "unreachable" | "unseen-cluster" | "permission-denied" | "bucket-recreated" | "leaf-version-unknown";
   readonly server: string;
   readonly detail: string;
 }
@@ -122,6 +128,8 @@ export interface VersionReport extends MismatchView {
   readonly security?: SecurityView;
   /** The operator's inventory against what is seen; only when one is applied. */
   readonly inventory?: InventoryView;
+  /** Leaf nodes, when there are any: their versions against the hub's, and leaves whose version cannot be seen. */
+  readonly leaves?: LeavesView;
 }
 
 export interface InventoryView {
@@ -182,7 +190,7 @@ function visibilityView(v: Visibility, limits: ReportLimits): VisibilityView {
 }
 
 
-export function serverView(r: ServerRecord, now: number, unreachableSince?: number, book?: AdvisoryBook): ServerView {
+export function serverView(r: ServerRecord, now: number, unreachableSince?: number, book?: AdvisoryBook, leaf = false): ServerView {
   const advisories = book?.summary(r.version, r.go);
   return {
     name: r.name,
@@ -202,12 +210,13 @@ export function serverView(r: ServerRecord, now: number, unreachableSince?: numb
     version_since: iso(r.versionSince),
     last_seen: iso(r.lastSeen),
     ...(advisories && advisories.count > 0 ? { advisories } : {}),
+    ...(leaf ? { leaf: true as const } : {}),
   };
 }
 
-function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined, book: AdvisoryBook | undefined): OutlierView {
+function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined, book: AdvisoryBook | undefined, leaf: boolean): OutlierView {
   return {
-    ...serverView(o.record, now, unreachableSince, book),
+    ...serverView(o.record, now, unreachableSince, book, leaf),
     target,
     gap: o.gap,
     direction: o.direction,
@@ -231,6 +240,7 @@ function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): Clust
   const names = s.outliers.map((o) => o.record.name);
   return {
     name: a.cluster!,
+    role: a.role,
     ...mismatchView(a, now),
     server_count: a.members.length,
     target: s.target ?? null,
@@ -305,6 +315,12 @@ function securedAction(action: string, security: SecurityView | undefined, targe
   return action === "none" ? what : `${what}; ${action}`;
 }
 
+/** The hub's target version, for a report filtered to one cluster. */
+function hubTarget(fleet: Fleet, now: number): string | undefined {
+  const live = [...fleet.records()].filter((r) => fleet.isLive(r, now));
+  return summarizeVersions(hubMembers(fleet, live)).target;
+}
+
 export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, options: Partial<ReportOptions> = {}): VersionReport {
   const limits = options.limits ?? defaultReportLimits;
   const policy = options.policy ?? defaultMismatchPolicy;
@@ -318,7 +334,12 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     if (query.cluster !== undefined && r.cluster !== query.cluster) continue;
     (fleet.isLive(r, now) ? live : offline).push(r);
   }
-  const scope = analyzeScope(query.cluster !== undefined ? clusterScope(query.cluster) : SYSTEM_SCOPE, live, now, policy, sinceOf, query.cluster);
+  // The whole system is the hub's verdict; a cluster filter judges that cluster by its own role.
+  const judged = query.cluster !== undefined ? live : hubMembers(fleet, live);
+  const role = query.cluster !== undefined ? clusterRole(fleet, live) : ScopeRole.Hub;
+  const scope = analyzeScope(query.cluster !== undefined ? clusterScope(query.cluster) : SYSTEM_SCOPE, judged, now, policy, sinceOf, query.cluster, role);
+  const isLeaf = (r: ServerRecord) => fleet.isLeaf(r);
+  const leaves = leavesView(fleet, live.filter(isLeaf), () => (query.cluster === undefined ? scope.summary.target : hubTarget(fleet, now)), now, limits.maxNames);
   const summary = scope.summary;
   const target = summary.target;
   const shown = (r: ServerRecord) => query.server === undefined || r.name === query.server;
@@ -330,7 +351,10 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const page = query.page ?? 1;
   const gone = offline.filter(shown).sort((a, b) => b.lastSeen - a.lastSeen);
   const clusters = membersByCluster(live);
-  const allWarnings = warnings(live, fleet.duplicates(now), visibility, options.warnings ?? []);
+  const allWarnings = [
+    ...warnings(live, fleet.duplicates(now), visibility, options.warnings ?? []),
+    ...(leaves?.unknown ?? []).map((l) => ({ kind: "leaf-version-unknown" as const, server: l.name, detail: l.action })),
+  ];
   const security = book ? securityView(book, target, live) : undefined;
   const overview = mismatchView(scope, now);
 
@@ -342,7 +366,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     },
     ...overview,
     action: securedAction(overview.action, security, target, summary.consistent),
-    server_count: live.length,
+    server_count: judged.length,
     target: target ?? null,
     consistent: summary.consistent,
     gap: summary.gap,
@@ -354,12 +378,12 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ...(g.count > limits.maxNames ? { more: g.count - limits.maxNames } : {}),
     })),
     outliers: target
-      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name), reach(o.record), book))
+      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name), reach(o.record), book, isLeaf(o.record)))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
-    clusters: clusters.slice(0, limits.maxOutliers).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name), now, limits)),
+    clusters: clusters.slice(0, limits.maxOutliers).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name, clusterRole(fleet, members)), now, limits)),
     clusters_omitted: Math.max(0, clusters.length - limits.maxOutliers),
-    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now, reach(r), book)),
+    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now, reach(r), book, isLeaf(r))),
     page: { number: page, size: pageSize, total_servers: details.length, total_pages: totalPages },
     offline: gone.slice(0, limits.maxNames).map((r) => ({
       name: r.name,
@@ -373,6 +397,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     warnings_omitted: Math.max(0, allWarnings.length - limits.maxNames),
     visibility: visibilityView(visibility, limits),
     ...(security ? { security } : {}),
+    ...(leaves ? { leaves } : {}),
     ...(options.inventory
       ? { inventory: inventoryView(options.inventory, live, [...fleet.records()].filter((r) => query.cluster === undefined || r.cluster === query.cluster), summary.outliers.map((o) => o.record.name), limits) }
       : {}),

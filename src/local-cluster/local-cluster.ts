@@ -10,6 +10,12 @@ import { waitUntil } from "./wait-until.js";
 export interface ClusterSpec {
   readonly name: string;
   readonly binaries: readonly string[];
+  /**
+   * A leaf cluster (or, with one binary, a standalone leaf server) of the hub cluster named here.
+   * Every member links the application account to the hub; with `systemAccount`, each also links
+   * its system account (the only way a leaf's servers show in the hub's $SYS). Leaves run no JetStream.
+   */
+  readonly leaf?: { readonly hub: string; readonly systemAccount: boolean };
 }
 
 export interface LocalClusterOptions {
@@ -32,6 +38,20 @@ interface JsZ {
 }
 interface GatewayZ {
   outbound_gateways?: Record<string, unknown>;
+}
+interface LeafZ {
+  leafnodes: number;
+}
+
+/** The hub's leafnode URLs, once with an application-account user and, when asked, once with the system user. */
+function leafRemotes(leaf: NonNullable<ClusterSpec["leaf"]>, plans: readonly { spec: ClusterSpec; members: readonly { leafPort: number }[] }[]): { urls: string[]; account: string }[] {
+  const hub = plans.find((p) => p.spec.name === leaf.hub && !p.spec.leaf);
+  if (!hub) throw new Error(`leaf cluster of an unknown hub ${JSON.stringify(leaf.hub)}`);
+  const urls = (user: string, pass: string) => hub.members.map((m) => `nats-leaf://${user}:${pass}@127.0.0.1:${m.leafPort}`);
+  return [
+    { urls: urls("admin", "admin-secret"), account: "APP" },
+    ...(leaf.systemAccount ? [{ urls: urls("sys", "sys-secret"), account: "SYS" }] : []),
+  ];
 }
 
 /**
@@ -69,7 +89,9 @@ export class LocalCluster {
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "nvm-cluster-"));
     const accountsConf = opts.accountsConf ?? defaultAccountsConf;
     const prefix = opts.namePrefix ?? "";
-    const gateways = specs.length > 1;
+    const hubs = specs.filter((s) => !s.leaf);
+    const gateways = hubs.length > 1;
+    const withLeaves = specs.some((s) => s.leaf);
 
     interface MemberPlan {
       name: string;
@@ -78,6 +100,7 @@ export class LocalCluster {
       clusterPort: number;
       httpPort: number;
       gatewayPort: number;
+      leafPort: number;
     }
     const plans: { spec: ClusterSpec; members: MemberPlan[] }[] = [];
     for (const spec of specs) {
@@ -89,7 +112,8 @@ export class LocalCluster {
           clientPort: await freePort(),
           clusterPort: await freePort(),
           httpPort: await freePort(),
-          gatewayPort: gateways ? await freePort() : 0,
+          gatewayPort: gateways && !spec.leaf ? await freePort() : 0,
+          leafPort: withLeaves && !spec.leaf ? await freePort() : 0,
         });
       }
       plans.push({ spec, members });
@@ -107,13 +131,15 @@ export class LocalCluster {
               clusterPort: m.clusterPort,
               httpPort: m.httpPort,
               routes: members.filter((o) => o !== m).map((o) => `nats-route://127.0.0.1:${o.clusterPort}`),
-              jetstream: opts.jetstream ?? true,
-              ...(gateways
+              jetstream: spec.leaf ? false : (opts.jetstream ?? true),
+              ...(m.leafPort ? { leafPort: m.leafPort } : {}),
+              ...(spec.leaf ? { leafRemotes: leafRemotes(spec.leaf, plans) } : {}),
+              ...(gateways && !spec.leaf
                 ? {
                     gateway: {
                       port: m.gatewayPort,
                       peers: plans
-                        .filter((p) => p.spec !== spec)
+                        .filter((p) => p.spec !== spec && !p.spec.leaf)
                         .map((p) => ({
                           name: p.spec.name,
                           urls: p.members.map((o) => `nats://127.0.0.1:${o.gatewayPort}`),
@@ -129,7 +155,7 @@ export class LocalCluster {
       ),
     );
 
-    const cluster = new LocalCluster(servers, specs.map((s) => s.name), dir, opts.dir === undefined);
+    const cluster = new LocalCluster(servers, hubs.map((s) => s.name), dir, opts.dir === undefined);
     try {
       await Promise.all(servers.map((s) => s.start()));
       await cluster.waitReady();
@@ -166,13 +192,18 @@ export class LocalCluster {
         for (const s of running) {
           const routez = await s.monitor<RouteZ>("/routez");
           if (routez.num_routes < peersInCluster(s)) throw new Error(`${s.name} has ${routez.num_routes} routes`);
-          if (this.clusters.length > 1) {
+          const remotes = s.config.leafRemotes?.length ?? 0;
+          if (remotes > 0) {
+            const leafz = await s.monitor<LeafZ>("/leafz");
+            if (leafz.leafnodes < remotes) throw new Error(`${s.name} has ${leafz.leafnodes} of ${remotes} leafnode connections`);
+          }
+          if (this.clusters.length > 1 && !s.config.leafRemotes) {
             const gw = await s.monitor<GatewayZ>("/gatewayz");
             const n = Object.keys(gw.outbound_gateways ?? {}).length;
             if (n < this.clusters.length - 1) throw new Error(`${s.name} has ${n} outbound gateways`);
           }
           // A lone server runs JetStream unclustered: no meta group to wait for.
-          if (s.config.jetstream && running.length > 1) {
+          if (s.config.jetstream && running.filter((o) => o.config.jetstream).length > 1) {
             const jsz = await s.monitor<JsZ>("/jsz");
             if (!jsz.meta_cluster?.leader) throw new Error(`${s.name} knows no meta leader`);
           }

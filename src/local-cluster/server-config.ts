@@ -13,6 +13,10 @@ export interface LocalServerConfig {
     readonly peers: readonly { readonly name: string; readonly urls: readonly string[] }[];
   };
   readonly jetstream: boolean;
+  /** A hub: where leaf nodes connect. */
+  readonly leafPort?: number;
+  /** A leaf node: the hub's leafnode URLs (credentials in them pick the hub's account) and the local account each binds. */
+  readonly leafRemotes?: readonly { readonly urls: readonly string[]; readonly account: string }[];
 }
 
 const port = (p: number) => (p === 0 ? -1 : p);
@@ -44,6 +48,14 @@ export function renderServerConfig(c: LocalServerConfig): string {
       `  name: ${JSON.stringify(c.cluster)}`,
       `  listen: "127.0.0.1:${port(c.gateway.port)}"`,
       `  gateways: [${c.gateway.peers.map((p) => `{ name: ${JSON.stringify(p.name)}, urls: ${JSON.stringify(p.urls)} }`).join(", ")}]`,
+      `}`,
+    );
+  }
+  if (c.leafPort !== undefined || c.leafRemotes) {
+    lines.push(
+      `leafnodes: {`,
+      ...(c.leafPort !== undefined ? [`  listen: "127.0.0.1:${port(c.leafPort)}"`] : []),
+      ...(c.leafRemotes ? [`  remotes: [${c.leafRemotes.map((r) => `{ urls: ${JSON.stringify(r.urls)}, account: ${JSON.stringify(r.account)} }`).join(", ")}]`] : []),
       `}`,
     );
   }

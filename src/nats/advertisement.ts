@@ -1,6 +1,7 @@
 import { ObservationKind, type ServerObservation, type StatszFacts } from "../core/observation.js";
 import { parseVersion } from "../core/version.js";
 import { isJsonObject } from "../core/is-json-object.js";
+import type { LeafLink } from "../core/fleet.js";
 
 /**
  * Validation of what arrives on the $SYS subjects the collector reads. Any client of the system
@@ -72,6 +73,7 @@ function parseJson(data: Uint8Array): Json {
 }
 
 interface Extra {
+  readonly leaf?: boolean;
   readonly statsz?: StatszFacts;
   readonly startedAt?: number | undefined;
   readonly go?: string;
@@ -100,6 +102,7 @@ function fromServerInfo(kind: ObservationKind, info: unknown, extra: Extra): Ser
     ...(extra.go ? { go: extra.go } : {}),
     ...(extra.gitCommit ? { gitCommit: extra.gitCommit } : {}),
     ...(extra.statsz ? { statsz: extra.statsz } : {}),
+    ...(extra.leaf !== undefined ? { leaf: extra.leaf } : {}),
   };
 }
 
@@ -140,7 +143,37 @@ export function parseVarz(data: Uint8Array): ServerObservation {
     startedAt: startTime(varz["start"]),
     go: text(varz, "go", false),
     gitCommit: text(varz, "git_commit", false),
+    // A server with leafnode remotes connects out to a hub: it is a leaf.
+    leaf: isJsonObject(varz["leaf"]) && Array.isArray(varz["leaf"]["remotes"]) && varz["leaf"]["remotes"].length > 0,
   });
+}
+
+/** One server's answer to `$SYS.REQ.SERVER.PING.LEAFZ`: the leafnode connections it accepted. */
+export interface LeafzAnswer {
+  readonly server: string;
+  readonly links: readonly LeafLink[];
+}
+
+/**
+ * `{server, data: {leafs: [{name, is_spoke, account, ...}]}}`. Only connections the answering
+ * server accepted (not `is_spoke`) are kept: those lead to its leaves. Before 2.10 neither `name`
+ * nor `is_spoke` is sent; such a connection is kept without a name.
+ */
+export function parseLeafz(data: Uint8Array): LeafzAnswer {
+  const msg = parseJson(data);
+  if (!isJsonObject(msg["server"])) throw new AdvertisementError(RejectReason.MissingServer, `no "server" object`);
+  const server = text(msg["server"], "name", true);
+  if (server === "") throw new AdvertisementError(RejectReason.BadField, `"name" is empty`);
+  const leafz = msg["data"];
+  if (!isJsonObject(leafz)) throw new AdvertisementError(RejectReason.BadField, `no "data" object`);
+  const leafs = Array.isArray(leafz["leafs"]) ? leafz["leafs"] : [];
+  const links: LeafLink[] = [];
+  for (const l of leafs.slice(0, MAX_PEERS)) {
+    if (!isJsonObject(l) || l["is_spoke"] === true || typeof l["account"] !== "string" || l["account"].length > MAX_FIELD) continue;
+    const name = typeof l["name"] === "string" && l["name"] !== "" && l["name"].length <= MAX_NAME ? l["name"] : undefined;
+    links.push({ ...(name !== undefined ? { name } : {}), account: l["account"] });
+  }
+  return { server, links };
 }
 
 /** `$SYS.SERVER.<id>.LAMEDUCK` and `.SHUTDOWN`: a bare ServerInfo (tolerate `{server}` too). */

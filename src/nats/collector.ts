@@ -2,7 +2,7 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
 import { createInbox } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import { ObservationKind, type ServerObservation } from "../core/observation.js";
-import { AdvertisementError, parseLifecycle, parseStatsz, parseVarz, RejectReason } from "./advertisement.js";
+import { AdvertisementError, parseLeafz, parseLifecycle, parseStatsz, parseVarz, RejectReason, type LeafzAnswer } from "./advertisement.js";
 import { INBOX_PREFIX } from "./connect.js";
 import type { PingRounds } from "../core/ping-rounds.js";
 
@@ -14,6 +14,8 @@ export const SysSubject = {
   /** With a reply subject every server answers with its STATSZ. */
   Ping: "$SYS.REQ.SERVER.PING",
   PingVarz: "$SYS.REQ.SERVER.PING.VARZ",
+  /** Every server answers with its leafnode connections: how leaves without a system-account link are known at all. */
+  PingLeafz: "$SYS.REQ.SERVER.PING.LEAFZ",
 } as const;
 
 export interface CollectorOptions {
@@ -26,6 +28,8 @@ export interface CollectorOptions {
   /** Clusters whose servers should be asked for a fresh STATSZ now (see core/reachability.ts). */
   readonly probeTargets: (now: number) => string[];
   readonly onProbe: (cluster: string, now: number) => void;
+  /** A server's leafnode connections, from its answer to a LEAFZ ping. */
+  readonly onLeafLinks?: (answer: LeafzAnswer) => void;
 }
 
 /** How often the collector looks for clusters to probe. */
@@ -38,13 +42,17 @@ export interface CollectorStats {
   readonly rejected: Record<RejectReason, number>;
   pings: number;
   probes: number;
+  /** Answers to LEAFZ pings. */
+  leafz: number;
 }
 
 type Parser = (data: Uint8Array) => ServerObservation;
 
 interface Listener {
   readonly subject: string;
-  readonly parse: Parser;
+  readonly parse?: Parser;
+  /** Messages that are not observations of a server (LEAFZ answers). */
+  readonly take?: (msg: Msg) => void;
 }
 
 /**
@@ -58,12 +66,14 @@ export class Collector {
     rejected: { "too-large": 0, "not-json": 0, "not-object": 0, "missing-server": 0, "bad-field": 0, "bad-version": 0 },
     pings: 0,
     probes: 0,
+    leafz: 0,
   };
   readonly #subs: Subscription[] = [];
   readonly #listeners: Listener[] = [];
   readonly #dead = new Set<Listener>();
   readonly #statsInbox = createInbox(INBOX_PREFIX);
   readonly #varzInbox = createInbox(INBOX_PREFIX);
+  readonly #leafzInbox = createInbox(INBOX_PREFIX);
   #timer: NodeJS.Timeout | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -82,6 +92,8 @@ export class Collector {
     // advertisements: nothing waits for "all" servers, which nobody can know.
     this.#listen(`${this.#statsInbox}.*`, parseStatsz);
     this.#listen(this.#varzInbox, parseVarz);
+    this.#listeners.push({ subject: this.#leafzInbox, take: (msg) => this.#leafz(msg) });
+    this.#subscribe(this.#listeners.at(-1)!);
     await this.nc.flush();
     this.ping();
     this.#timer = setInterval(() => {
@@ -101,6 +113,21 @@ export class Collector {
     const round = this.opts.rounds.begin(this.opts.now());
     this.nc.publish(SysSubject.Ping, "", { reply: `${this.#statsInbox}.${round}` });
     this.nc.publish(SysSubject.PingVarz, "", { reply: this.#varzInbox });
+    if (this.opts.onLeafLinks) this.nc.publish(SysSubject.PingLeafz, "", { reply: this.#leafzInbox });
+  }
+
+  #leafz(msg: Msg): void {
+    let answer: LeafzAnswer;
+    try {
+      answer = parseLeafz(msg.data);
+    } catch (err) {
+      const reason = err instanceof AdvertisementError ? err.reason : RejectReason.BadField;
+      this.stats.rejected[reason]++;
+      this.opts.log.debug({ subject: msg.subject, reason, err: (err as Error).message }, "ignoring a malformed LEAFZ answer");
+      return;
+    }
+    this.stats.leafz++;
+    this.opts.onLeafLinks?.(answer);
   }
 
   /** Asks the servers of clusters where one went quiet for a fresh STATSZ: who answers, whom they route to. */
@@ -129,7 +156,7 @@ export class Collector {
 
   #subscribe(l: Listener): void {
     if (this.#stopped) return;
-    const sub = this.nc.subscribe(l.subject, { callback: (err, msg) => (err ? this.#subError(l.subject, err) : this.#handle(msg, l.parse)) });
+    const sub = this.nc.subscribe(l.subject, { callback: (err, msg) => (err ? this.#subError(l.subject, err) : l.take ? l.take(msg) : this.#handle(msg, l.parse!)) });
     this.#subs.push(sub);
   }
 

@@ -1,4 +1,4 @@
-import { Fleet, type FleetPolicy } from "../core/fleet.js";
+import { Fleet, type FleetPolicy, type LeafLink } from "../core/fleet.js";
 import type { ServerObservation } from "../core/observation.js";
 import type { ServerRecord } from "../core/server-record.js";
 
@@ -11,7 +11,8 @@ export type FleetOp =
   | readonly ["observe", ServerObservation, number]
   | readonly ["set", ServerRecord]
   | readonly ["forget", number, number]
-  | readonly ["probe", string, number];
+  | readonly ["probe", string, number]
+  | readonly ["leafz", string, readonly LeafLink[], number];
 
 export function applyFleetOp(fleet: Fleet, op: FleetOp): void {
   switch (op[0]) {
@@ -26,6 +27,9 @@ export function applyFleetOp(fleet: Fleet, op: FleetOp): void {
       return;
     case "probe":
       fleet.noteProbe(op[1], op[2]);
+      return;
+    case "leafz":
+      fleet.noteLeafLinks(op[1], op[2], op[3]);
       return;
   }
 }
@@ -54,6 +58,11 @@ export class JournaledFleet extends Fleet {
     const gone = super.forget(now, forgetAfterMs);
     this.journal(["forget", now, forgetAfterMs]);
     return gone;
+  }
+
+  override noteLeafLinks(server: string, links: readonly LeafLink[], now: number): void {
+    super.noteLeafLinks(server, links, now);
+    this.journal(["leafz", server, links, now]);
   }
 
   override noteProbe(cluster: string, now: number): void {
