@@ -1,5 +1,5 @@
 import test from "ava";
-import { AdvertisementError, type RejectReason, MAX_ADVERTISEMENT_BYTES, parseLifecycle, parseStatsz, parseVarz } from "../../src/nats/advertisement.js";
+import { AdvertisementError, type RejectReason, MAX_ADVERTISEMENT_BYTES, parseLeafz, parseLifecycle, parseStatsz, parseVarz } from "../../src/nats/advertisement.js";
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 
@@ -63,4 +63,36 @@ test("invalid UTF-8", rejects, new Uint8Array([0x7b, 0xff, 0x7d]), "not-json");
 test("VARZ error answer", (t) => {
   const err = t.throws(() => parseVarz(enc({ server: info29, error: { code: 500, description: "x" } })), { instanceOf: AdvertisementError });
   t.regex(err?.message ?? "", /error/);
+});
+
+test("VARZ says whether the server is a leaf: leafnode remotes configured, or not", (t) => {
+  const leafVarz = { server_name: "edge-1", go: "go1.19.8", start: statsz.start, leaf: { remotes: [{ local_account: "APP", urls: ["127.0.0.1:7422"] }, { local_account: "SYS", urls: ["127.0.0.1:7422"] }] } };
+  t.is(parseVarz(enc({ server: info29, data: leafVarz })).leaf, true);
+  // A hub accepts leaves (host and port) and has no remotes.
+  t.is(parseVarz(enc({ server: info29, data: { ...leafVarz, leaf: { host: "127.0.0.1", port: 7422, auth_timeout: 2 } } })).leaf, false);
+  t.is(parseVarz(enc({ server: info29, data: { ...leafVarz, leaf: { remotes: [] } } })).leaf, false);
+  t.is(parseVarz(enc({ server: info29, data: { ...leafVarz, leaf: undefined } })).leaf, false);
+  t.is(parseStatsz(enc({ server: info29, statsz })).leaf, undefined, "STATSZ says nothing about it");
+});
+
+test("LEAFZ answers: the connections a hub accepted, named from 2.10, unnamed before; a leaf's own links left out", (t) => {
+  // Captured from a 2.15.1 hub with a standalone leaf linking APP and SYS and another linking APP only.
+  const hub = parseLeafz(enc({ server: info215, data: { server_id: info215.id, leafnodes: 3, leafs: [
+    { name: "edge-a-1", is_spoke: false, account: "SYS", ip: "127.0.0.1", port: 43806 },
+    { name: "edge-a-1", is_spoke: false, account: "APP", ip: "127.0.0.1", port: 43822 },
+    { name: "edge-b-1", is_spoke: false, account: "APP", ip: "127.0.0.1", port: 43824 },
+  ] } }));
+  t.deepEqual(hub, { server: "c-3", links: [{ name: "edge-a-1", account: "SYS" }, { name: "edge-a-1", account: "APP" }, { name: "edge-b-1", account: "APP" }] });
+  // A 2.10 leaf lists its links to the hub as spokes: not leaves of its own.
+  const leaf = parseLeafz(enc({ server: info215, data: { leafs: [{ name: "hub-2", is_spoke: true, account: "APP", ip: "127.0.0.1", port: 1 }] } }));
+  t.deepEqual(leaf.links, []);
+  // 2.9 sends neither name nor is_spoke.
+  const old = parseLeafz(enc({ server: info29, data: { leafs: [{ account: "APP", ip: "127.0.0.1", port: 21083 }] } }));
+  t.deepEqual(old, { server: "c-1", links: [{ account: "APP" }] });
+  t.deepEqual(parseLeafz(enc({ server: info29, data: { leafnodes: 0 } })).links, [], "no leafs field: none");
+  // Garbage entries are skipped, garbage answers refused.
+  t.deepEqual(parseLeafz(enc({ server: info29, data: { leafs: [null, 7, { name: "x" }, { name: "y", account: 3 }] } })).links, []);
+  t.throws(() => parseLeafz(enc({ data: { leafs: [] } })), { instanceOf: AdvertisementError });
+  t.throws(() => parseLeafz(enc({ server: info29, error: { code: 500 } })), { instanceOf: AdvertisementError, message: /no "data" object/ });
+  t.throws(() => parseLeafz(enc({ server: { ...info29, name: "" }, data: {} })), { instanceOf: AdvertisementError });
 });
