@@ -2,7 +2,7 @@ import test from "ava";
 import { parseInventoryFile } from "../../src/config/inventory-file.js";
 import { ConfigError } from "../../src/config/config-error.js";
 import { Fleet } from "../../src/core/fleet.js";
-import { assessInventory, entryFor, parseInventory, withinPin } from "../../src/core/inventory.js";
+import { assessInventory, entryFor, InventoryError, parseInventory, parseInventoryEntry, withinPin } from "../../src/core/inventory.js";
 import { observation } from "../helpers/observations.js";
 
 function records(list: [string, string, string?][], now = 1000) {
@@ -69,4 +69,102 @@ test("files: YAML and JSON, and every fault named with its line", (t) => {
   bad("servers:\n  - name: a\n  - name: a\n", /^inv\.yaml:3: servers\[1\]: the server "a" is listed twice/);
   bad("servers: [\n  { name: a\n", /^inv\.yaml:\d+: /);
   bad("hosts: []\n", /^inv\.yaml:1: an inventory is a mapping with a "servers" list/);
+});
+
+test("a parsed entry has exactly the fields given, labels always", (t) => {
+  t.deepEqual(parseInventoryEntry({ name: "a" }, 0), { name: "a", labels: {} });
+  t.deepEqual(parseInventoryEntry({ pattern: "edge-?", cluster: "edge", version: "~2.10", labels: { pipeline: "helm", owner: "ops" } }, 0), {
+    pattern: "edge-?",
+    cluster: "edge",
+    version: "~2.10",
+    labels: { pipeline: "helm", owner: "ops" },
+  });
+  t.deepEqual(parseInventoryEntry({ name: "n".repeat(256) }, 0), { name: "n".repeat(256), labels: {} });
+});
+
+test("every fault of an entry is an InventoryError naming the field and the entry's index", (t) => {
+  const fault = (raw: unknown, message: string) => {
+    const err = t.throws(() => parseInventoryEntry(raw, 3), { instanceOf: InventoryError, message });
+    t.is(err?.at, 3);
+    t.is(err?.name, "InventoryError");
+  };
+  fault("a", "an entry must be a mapping (name, cluster, version, labels)");
+  fault(["a"], "an entry must be a mapping (name, cluster, version, labels)");
+  fault({ name: "a", colour: "red" }, `unknown field "colour" (fields: name, pattern, cluster, version, labels)`);
+  fault({ name: "" }, `"name" must be a non-empty string without spaces`);
+  fault({ name: "a b" }, `"name" must be a non-empty string without spaces`);
+  fault({ name: " a" }, `"name" must be a non-empty string without spaces`);
+  fault({ name: "a " }, `"name" must be a non-empty string without spaces`);
+  fault({ name: "n".repeat(257) }, `"name" must be a non-empty string without spaces`);
+  fault({ name: 7 }, `"name" must be a non-empty string without spaces`);
+  fault({ pattern: "edge *" }, `"pattern" must be a non-empty string without spaces`);
+  fault({ name: "a", cluster: "" }, `"cluster" must be a non-empty string without spaces`);
+  fault({}, `give either "name" or "pattern"`);
+  fault({ name: "a", pattern: "a*" }, `give either "name" or "pattern"`);
+  fault({ name: "a", version: 2.1 }, `"version" 2.1 is not a version or semver range`);
+  fault({ name: "a", version: "latest" }, `"version" "latest" is not a version or semver range`);
+  fault({ name: "a", labels: ["pipeline"] }, `"labels" must be a mapping of names to strings`);
+  fault({ name: "a", labels: "pipeline=helm" }, `"labels" must be a mapping of names to strings`);
+  fault({ name: "a", labels: { pipeline: "helm", owner: 7 } }, `label "owner" must be a string`);
+});
+
+test("an inventory: the servers list required, a name listed twice named with the second index; patterns may repeat", (t) => {
+  const fault = (raw: unknown, message: string, at: number | undefined) => {
+    const err = t.throws(() => parseInventory(raw), { instanceOf: InventoryError, message });
+    t.is(err?.at, at);
+  };
+  fault([], `an inventory is a mapping with a "servers" list`, undefined);
+  fault({ servers: { a: {} } }, `an inventory is a mapping with a "servers" list`, undefined);
+  fault({ servers: [{ name: "a" }, { pattern: "b*" }, { name: "a" }] }, `the server "a" is listed twice`, 2);
+  fault({ servers: [{ name: "a" }, { name: 5 }] }, `"name" must be a non-empty string without spaces`, 1);
+  t.is(parseInventory({ servers: [{ pattern: "b*" }, { pattern: "b*" }, { name: "a" }] }).entries.length, 3);
+});
+
+test("patterns: * is any run of characters, ? exactly one, everything else literal", (t) => {
+  const inv = parseInventory({
+    servers: [{ pattern: "edge-?.eu", labels: { pipeline: "one" } }, { pattern: "core(1)+*", labels: { pipeline: "star" } }],
+  });
+  const [a, b, c, d, e] = records([["edge-1.eu", "2.10.27"], ["edge-12.eu", "2.10.27"], ["edge-1xeu", "2.10.27"], ["core(1)+", "2.10.27"], ["core(1)+x.y", "2.10.27"]]);
+  t.is(entryFor(inv, a!)?.pattern, "edge-?.eu");
+  t.is(entryFor(inv, b!), undefined, "? is one character");
+  t.is(entryFor(inv, c!), undefined, ". is a dot");
+  t.is(entryFor(inv, d!)?.pattern, "core(1)+*", "* may be empty; ( ) + are literal");
+  t.is(entryFor(inv, e!)?.pattern, "core(1)+*");
+  const [x] = records([["xedge-1.eu", "2.10.27"]]);
+  t.is(entryFor(inv, x!), undefined, "a pattern matches the whole name");
+});
+
+test("a pattern with a cluster matches only servers of that cluster; the first matching pattern wins", (t) => {
+  const inv = parseInventory({ servers: [{ pattern: "edge-*", cluster: "west" }, { pattern: "edge-*", labels: { pipeline: "any" } }] });
+  const [east, west] = records([["edge-1", "2.10.27", "east"], ["edge-2", "2.10.27", "west"]]);
+  t.deepEqual(entryFor(inv, east!), { pattern: "edge-*", labels: { pipeline: "any" } });
+  t.deepEqual(entryFor(inv, west!), { pattern: "edge-*", cluster: "west", labels: {} });
+  const onlyWest = parseInventory({ servers: [{ pattern: "edge-*", cluster: "west" }] });
+  t.deepEqual(assessInventory(onlyWest, [east!], [east!]).missing, [{ name: "edge-*", cluster: "west", last_seen: null }]);
+  t.deepEqual(assessInventory(onlyWest, [west!], [west!]).missing, []);
+});
+
+test("findings are sorted by name; drift without a pipeline label says null", (t) => {
+  const inv = parseInventory({
+    servers: [{ name: "m", version: "2.10.27" }, { name: "d", version: "2.10.27" }, { name: "z" }, { name: "b" }],
+  });
+  const live = records([["m", "2.9.0"], ["y", "2.10.27"], ["d", "2.9.1"], ["c", "2.10.27"]]);
+  const f = assessInventory(inv, live, live);
+  t.deepEqual(f.drift, [
+    { name: "d", cluster: "east", version: "2.9.1", pinned: "2.10.27", pipeline: null },
+    { name: "m", cluster: "east", version: "2.9.0", pinned: "2.10.27", pipeline: null },
+  ]);
+  t.deepEqual(f.unexpected.map((u) => u.name), ["c", "y"]);
+  t.deepEqual(f.missing.map((m) => m.name), ["b", "z"]);
+  t.deepEqual([...f.pipelineOf], []);
+});
+
+test("a server within its pin is not drift; an entry without a version pins nothing", (t) => {
+  const inv = parseInventory({ servers: [{ name: "a", version: "~2.10", labels: { pipeline: "p" } }, { name: "b" }] });
+  const live = records([["a", "v2.10.5"], ["b", "1.0.0"]]);
+  const f = assessInventory(inv, live, live);
+  t.deepEqual(f.drift, []);
+  t.deepEqual(f.missing, []);
+  t.deepEqual(f.unexpected, []);
+  t.deepEqual([...f.pipelineOf], [["a", "p"]]);
 });
