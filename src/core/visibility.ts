@@ -1,6 +1,6 @@
 import type { Fleet } from "./fleet.js";
 import type { PingRound } from "./ping-rounds.js";
-import { ServerState, compareByName } from "./server-record.js";
+import { ServerState } from "./server-record.js";
 
 /** What the monitor can see, against what the servers say exists. Pure. */
 export interface Visibility {
@@ -20,7 +20,7 @@ export function assessVisibility(fleet: Fleet, lastPing: PingRound | undefined, 
   const expected = new Set<string>();
   const clusters = new Set<string>();
   const gatewayClusters = new Set<string>();
-  for (const r of [...fleet.records()].sort(compareByName)) {
+  for (const r of fleet.records()) {
     if (r.state === ServerState.ShutDown || !fleet.isLive(r, now)) continue;
     expected.add(r.name);
     clusters.add(r.cluster);
