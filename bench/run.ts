@@ -376,6 +376,70 @@ async function benchKvWrites(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Growth: what the core costs at 1k / 10k / 100k servers (no I/O).
+
+async function benchGrowth(): Promise<void> {
+  say("## 6. Growth: 1,000 / 10,000 / 100,000 servers");
+  say();
+  say("The pure core, in this process, no I/O: a fleet of simulated servers with 10 % on another version, in 20 clusters");
+  say("(1,000 clusters at 100,000), every server with one route. Build = the encoded `versions.report` reply as the report");
+  say("worker renders it (visibility, advisories, the byte bound included); judge = every scope judged for the mismatch");
+  say("tracker (what the worker does per evaluation). Heap = after a full GC, fleet only. Medians of 5 after one warm-up.");
+  say();
+  say("| servers | clusters | whole-system build ms | one-cluster build ms | judge all scopes ms | heap per server | observe() of a repeat, per second |");
+  say("| --- | --- | --- | --- | --- | --- | --- |");
+  const { Fleet } = await import("../src/core/fleet.js");
+  const { ObservationKind } = await import("../src/core/observation.js");
+  const { parseVersion } = await import("../src/core/version.js");
+  const { encodeReport } = await import("../src/nats/report-encoding.js");
+  const { judgeScopes } = await import("../src/core/scope-verdict.js");
+  const { AdvisoryBook } = await import("../src/core/advisory-book.js");
+  const { bundledAdvisories, bundledReleases } = await import("../src/data/bundled.js");
+  const { defaultMismatchPolicy } = await import("../src/core/mismatch-policy.js");
+  const median = (f: () => unknown) => {
+    f();
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      f();
+      xs.push(performance.now() - t);
+    }
+    return quantile(xs, 0.5);
+  };
+  for (const [n, clusters] of [[1_000, 20], [10_000, 20], [100_000, 1_000]] as const) {
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const fleet = new Fleet({ offlineAfterMs: 10 * 3_600_000 });
+    const now = Date.now();
+    const main = parseVersion("2.10.27")!;
+    const other = parseVersion("2.11.1")!;
+    const obs = (i: number) => ({
+      kind: ObservationKind.Stats, name: `g-${i}`, id: `NG${i}`, cluster: `c${i % clusters}`, domain: "", host: "10.0.0.1",
+      version: i % 10 === 0 ? other : main, startedAt: now - 30 * 3_600_000,
+      statsz: { routes: [`g-${i % clusters === 0 ? i + clusters : i - clusters}`], gateways: [], connections: 40, jetstream: true },
+    });
+    for (let i = 0; i < n; i++) fleet.observe(obs(i), now - 1000);
+    gc();
+    const heap = (process.memoryUsage().heapUsed - heap0) / n;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fleet.observe(obs(i), now);
+    const observeRate = n / ((performance.now() - t0) / 1000);
+    const sources = { fleet, book: new AdvisoryBook(bundledAdvisories, bundledReleases), inventory: undefined };
+    const ctx = { now, policy: defaultMismatchPolicy, since: new Map<string, number>(), lastPing: undefined, pingsRefused: false, warnings: [], maxPayload: 8 * 1024 * 1024 };
+    const whole = median(() => encodeReport(sources, ctx, {}));
+    const one = median(() => encodeReport(sources, ctx, { cluster: "c7" }));
+    const judge = median(() => judgeScopes(fleet, now, defaultMismatchPolicy, () => undefined, (m) => sources.book.affectedVersions(m)));
+    say(`| ${n.toLocaleString("en")} | ${clusters.toLocaleString("en")} | ${whole.toFixed(1)} | ${one.toFixed(1)} | ${judge.toFixed(1)} | ${Math.round(heap).toLocaleString("en")} B | ${Math.round(observeRate).toLocaleString("en")} |`);
+  }
+  say();
+  say("Goals (issue: edge-fleet scale): at 100,000 servers a whole-system build within 50 ms and a one-cluster build within");
+  say("5 ms, at most 1 KiB of heap per server. Requests never wait for these builds (section 1), but their cost bounds how");
+  say("fresh the served report can be and how much of a core rendering takes. Heap here is the main thread's fleet; the report");
+  say("worker holds a second copy of it.");
+  say();
+}
+
 async function benchDetection(): Promise<void> {
   say("## 5. Detection latency: three instances, an R3 bucket");
   say();
@@ -472,6 +536,7 @@ if (wanted("ingest") || wanted("cold-start")) {
 }
 if (wanted("kv")) await benchKvWrites();
 if (wanted("detection")) await benchDetection();
+if (wanted("growth")) await benchGrowth();
 if (only.length === 0) {
   writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), out.join("\n") + "\n");
   process.stderr.write("wrote BENCHMARKS.md\n");
