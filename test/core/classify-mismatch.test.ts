@@ -164,3 +164,132 @@ test("a tie among the peers' domains goes to the one a peer lists first, the ser
   const leafFirst = domains([["x", "2.10.27", "c1", "leaf"], ["q", "2.11.0", "c1", "leaf"], ["p", "2.11.0", "c1", "hub"], ["r", "2.11.0", "c1", "x"]]);
   t.not(leafFirst.causes.get("x")?.cause, "does-not-belong");
 });
+
+test("consistent: no servers at all, or one version, say so", (t) => {
+  const none = classifyMismatch([], summarizeVersions([]), undefined, T0, defaultMismatchPolicy);
+  t.deepEqual({ ...none, causes: [...none.causes] }, { state: "consistent", since: undefined, reasons: ["no servers"], action: "no servers seen yet", causes: [] });
+  const one = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600]]), T0, T0 - HOUR);
+  t.deepEqual(one.reasons, ["every server runs 2.10.27"]);
+  t.is(one.since, undefined, "a durable start is ignored while consistent");
+  t.is(one.causes.size, 0);
+});
+
+test("the reasons: the versions with their counts, newest first, and when the mismatch began", (t) => {
+  const c = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600], ["c", "2.11.0", 3]]), T0);
+  t.deepEqual(c.reasons, [
+    "versions 2.11.0 (1), 2.10.27 (2)",
+    `mismatch since ${new Date(T0 - 3 * MIN).toISOString()}, 3m ago`,
+    "c restarted on 2.11.0 3m ago (activity window 1h)",
+  ]);
+  const stalled = classify(fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["c", "2.10.27", 600]]), T0, T0 - 5 * HOUR);
+  t.is(stalled.reasons[2], "nothing has happened since a restarted on 2.11.0 10h ago (activity window 1h)");
+});
+
+test("stalled without any sign of activity: no restart time known, no change, no lame duck", (t) => {
+  const f = new Fleet({ offlineAfterMs: 100 * HOUR });
+  const withoutStart = (name: string, version: string) => {
+    const { startedAt: _, ...rest } = observation(name, version, { id: name });
+    return rest;
+  };
+  f.observe(withoutStart("a", "2.11.0"), T0 - 5 * HOUR);
+  f.observe(withoutStart("b", "2.11.0"), T0 - 5 * HOUR);
+  f.observe(withoutStart("c", "2.10.27"), T0 - 5 * HOUR);
+  const c = classify(f, T0);
+  t.is(c.state, "stalled");
+  t.is(c.since, T0 - 5 * HOUR, "estimated from when the versions were first seen");
+  t.is(c.reasons[2], "no restart, lame duck or version change within the activity window of 1h");
+  t.is(c.causes.get("c")?.detail, "runs 2.10.27 with an uptime of unknown, and nothing around it is being upgraded");
+});
+
+test("each cause's detail, as an operator reads it", (t) => {
+  const forgotten = classify(fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["c", "2.10.27", 6000]]), T0, T0 - 5 * HOUR);
+  t.is(forgotten.causes.get("c")?.detail, "runs 2.10.27 with an uptime of 4d4h, and nothing around it is being upgraded");
+  const restarted = classify(fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["c", "2.10.27", 2]]), T0, T0 - 5 * HOUR);
+  t.is(restarted.causes.get("c")?.detail, "restarted 2m ago, but on 2.10.27, older than 2.11.0");
+  const leading = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600], ["c", "2.11.0", 3]]), T0);
+  t.is(leading.causes.get("c")?.detail, "restarted 3m ago on the newer 2.11.0");
+  const newer = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600], ["s", "2.11.0", 600]]), T0, T0 - 5 * HOUR);
+  t.is(newer.causes.get("s")?.detail, "has run the newer 2.11.0 for 10h while the rest run 2.10.27: another pipeline or environment?");
+  const incomplete = classify(fleet([["a", "2.11.0", 20], ["b", "2.11.0", 10], ["c", "2.10.27", 6000]]), T0);
+  t.is(incomplete.causes.get("c")?.detail, "its peers were upgraded recently (b restarted on 2.11.0), it still runs 2.10.27 after 4d4h");
+  const pre = classify(fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["rc", "2.11.1-RC.1", 600]]), T0, T0 - 5 * HOUR);
+  t.is(pre.causes.get("rc")?.detail, "runs the pre-release 2.11.1-RC.1 in a cluster on release 2.11.0");
+});
+
+test("a rollback's detail says from what, to what and when", (t) => {
+  const f = fleet([["a", "2.11.0", 300], ["b", "2.11.0", 300], ["c", "2.11.0", 300]], T0 - 10 * MIN);
+  f.observe(observation("c", "2.10.27", { id: "c-back", startedAt: T0 - 2 * MIN }), T0 - 90_000);
+  const c = classify(f, T0);
+  t.deepEqual(c.causes.get("c"), { cause: "rollback", detail: "rolled back from 2.11.0 to 2.10.27 1m ago" });
+  t.is(c.action, "finish the rolling upgrade to 2.11.0: 1 server(s) left, one at a time (lame duck, stop, upgrade, start, wait for JetStream to be current); c was rolled back: fix what made it fail and upgrade it again, or roll the rest back");
+  const later = classify(f, T0 + 2 * HOUR, T0 - 5 * HOUR);
+  t.is(later.causes.get("c")?.detail, "rolled back from 2.11.0 to 2.10.27 2h1m ago");
+  t.is(later.action, "upgrade 1 outlier server(s) to 2.11.0 (c); c was rolled back: fix what made it fail and upgrade it again, or roll the rest back");
+});
+
+test("in a pre-release cluster a pre-release outlier is judged like any other", (t) => {
+  const c = classify(fleet([["a", "2.11.0-RC.2", 600], ["b", "2.11.0-RC.2", 600], ["c", "2.11.0-RC.1", 600]]), T0, T0 - 5 * HOUR);
+  t.is(c.causes.get("c")?.cause, "forgotten-server");
+});
+
+test("an outlier's own restart counts up to and including the activity window", (t) => {
+  const { activityWindowMs: window } = defaultMismatchPolicy;
+  // c restarted on the old version `window` ms before T0; the newest group is long-running.
+  const f = new Fleet({ offlineAfterMs: 100 * HOUR });
+  f.observe(observation("a", "2.11.0", { id: "a", startedAt: T0 - 10 * HOUR }), T0 - 5 * HOUR);
+  f.observe(observation("b", "2.11.0", { id: "b", startedAt: T0 - 10 * HOUR }), T0 - 5 * HOUR);
+  f.observe(observation("c", "2.10.27", { id: "c", startedAt: T0 - window }), T0 - 5 * HOUR);
+  t.is(classify(f, T0, T0 - 5 * HOUR).causes.get("c")?.cause, "restarted-on-old-version");
+  t.is(classify(f, T0 + 1, T0 - 5 * HOUR).causes.get("c")?.cause, "forgotten-server");
+  // The same for a newer outlier leading an upgrade.
+  const g = new Fleet({ offlineAfterMs: 100 * HOUR });
+  g.observe(observation("a", "2.10.27", { id: "a", startedAt: T0 - 10 * HOUR }), T0 - 5 * HOUR);
+  g.observe(observation("b", "2.10.27", { id: "b", startedAt: T0 - 10 * HOUR }), T0 - 5 * HOUR);
+  g.observe(observation("s", "2.11.0", { id: "s", startedAt: T0 - window }), T0 - 5 * HOUR);
+  t.is(classify(g, T0, T0 - 5 * HOUR).causes.get("s")?.cause, "upgrade-in-progress");
+  t.is(classify(g, T0 + 1, T0 - 5 * HOUR).causes.get("s")?.cause, "does-not-belong");
+});
+
+test("the peers' recent activity counts up to and including the window for an old outlier", (t) => {
+  const { activityWindowMs: window } = defaultMismatchPolicy;
+  const f = fleet([["a", "2.11.0", 60], ["b", "2.11.0", 600], ["c", "2.10.27", 6000]]);
+  t.is(classify(f, T0 - HOUR + window, T0 - 2 * HOUR).causes.get("c")?.cause, "incomplete-upgrade");
+  t.is(classify(f, T0 - HOUR + window + 1, T0 - 2 * HOUR).causes.get("c")?.cause, "forgotten-server");
+});
+
+test("the action names at most five outliers, then how many more; the rolling upgrade counts who is left", (t) => {
+  const spec: [string, string, number][] = [["n1", "2.11.0", 600], ["n2", "2.11.0", 600], ["n3", "2.11.0", 600], ["n4", "2.11.0", 600], ["n5", "2.11.0", 600], ["n6", "2.11.0", 600], ["n7", "2.11.0", 600], ["n8", "2.11.0", 600]];
+  const old = ["o1", "o2", "o3", "o4", "o5", "o6", "o7"].map((n): [string, string, number] => [n, "2.10.27", 6000]);
+  const c = classify(fleet([...spec, ...old]), T0, T0 - 5 * HOUR);
+  t.is(c.action, "upgrade 7 outlier server(s) to 2.11.0 (o1, o2, o3, o4, o5 and 2 more)");
+  const five = classify(fleet([...spec, ...old.slice(0, 5)]), T0, T0 - 5 * HOUR);
+  t.is(five.action, "upgrade 5 outlier server(s) to 2.11.0 (o1, o2, o3, o4, o5)");
+  const rolling = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600], ["c", "2.10.26", 600], ["d", "2.11.0", 3]]), T0);
+  t.is(rolling.action, "finish the rolling upgrade to 2.11.0: 3 server(s) left, one at a time (lame duck, stop, upgrade, start, wait for JetStream to be current)");
+});
+
+test("older and newer outliers at once: both parts of the action", (t) => {
+  const c = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600], ["o", "2.10.26", 600], ["s", "2.11.0", 600]]), T0, T0 - 5 * HOUR);
+  t.is(c.action, "upgrade 1 outlier server(s) to 2.10.27 (o); s run(s) the newer 2.11.0: finish the upgrade of the rest, or roll those back to 2.10.27 if the newer version is not wanted");
+});
+
+test("the most recent activity is the one described; a later version change beats an earlier restart", (t) => {
+  const f = fleet([["a", "2.11.0", 50], ["b", "2.10.27", 600], ["c", "2.10.27", 600]], T0 - 40 * MIN);
+  f.observe(observation("b", "2.10.28", { id: "b2", startedAt: T0 - 20 * MIN }), T0 - 10 * MIN);
+  f.observe(observation("c", "2.10.27", { id: "c-2.10.27", kind: ObservationKind.Shutdown }), T0 - 30 * MIN);
+  const c = classify(f, T0, T0 - 2 * HOUR);
+  t.is(c.reasons[2], "b changed from 2.10.27 to 2.10.28 10m ago (activity window 1h)");
+  const g = fleet([["a", "2.11.0", 50], ["b", "2.10.27", 600], ["c", "2.10.27", 600]], T0 - 40 * MIN);
+  g.observe(observation("c", "2.10.27", { id: "c-2.10.27", kind: ObservationKind.Shutdown }), T0 - 30 * MIN);
+  t.is(classify(g, T0, T0 - 2 * HOUR).reasons[2], "c shut down 30m ago (activity window 1h)");
+});
+
+test("estimateMismatchStart: a start time after the version was first seen, or in the future, does not count", (t) => {
+  const members = [...fleet([["a", "2.10.27", 100], ["b", "2.11.0", 20]]).records()];
+  const [a, b] = members as [ServerRecord, ServerRecord];
+  const { startedAt: _, ...unstarted } = b;
+  t.is(estimateMismatchStart([a, { ...unstarted, versionSince: T0 - 30 * MIN }], T0), T0 - 30 * MIN, "no start time: when the version was first seen");
+  t.is(estimateMismatchStart([a, { ...b, startedAt: T0 - 5 * MIN, versionSince: T0 - 30 * MIN }], T0), T0 - 30 * MIN, "a later restart on the same version");
+  t.is(estimateMismatchStart([a, { ...b, startedAt: T0 + HOUR, versionSince: T0 + HOUR }], T0), T0, "a clock ahead of ours");
+  t.is(estimateMismatchStart([{ ...b, startedAt: T0 - 20 * MIN }, { ...b, name: "b2", startedAt: T0 - 25 * MIN }, a], T0), T0 - 25 * MIN, "the earliest of a group, whatever the order");
+});
