@@ -1,5 +1,6 @@
 import test from "ava";
-import { decodeMismatchRecord, encodeMismatchRecord, type MismatchRecord } from "../../src/core/mismatch-record.js";
+import { decodeMismatchEvent, isMismatchEvent, type MismatchEvent } from "../../src/core/mismatch-event.js";
+import { clusterOfScope, clusterScope, decodeMismatchRecord, encodeMismatchRecord, recordFromEvent, SYSTEM_SCOPE, type MismatchRecord } from "../../src/core/mismatch-record.js";
 import type { MismatchState } from "../../src/core/mismatch-state.js";
 import { nextTransition, type ScopeView } from "../../src/core/mismatch-transition.js";
 
@@ -160,4 +161,117 @@ test("advisories: a version newly affected (a newer dataset) is announced; anoth
   // A record from before this field knew nothing affected: what is affected now is news, once.
   const old = run([[1, view("consistent", ["2.15.1"], [])]]).record;
   t.deepEqual(run([[2, dirty], [3, dirty]], old).events, ["affected"]);
+});
+
+const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+const stored: MismatchRecord = { scope: "cluster:east", state: "stalled", target: "2.11.0", versions: ["2.11.0", "2.10.0"], outliers: ["c"], since: 3, seq: 2, epoch: 1, updatedAt: 9 };
+
+test("a stored record is written with its schema; each field of one read back is checked", (t) => {
+  t.deepEqual(JSON.parse(encodeMismatchRecord(stored)), { schema: 2, ...stored });
+  t.deepEqual(decodeMismatchRecord(bytes({ schema: 2, ...stored })), stored);
+  const good = { schema: 2, ...stored };
+  const { since: _, ...unsettled } = stored;
+  t.deepEqual(decodeMismatchRecord(bytes({ ...good, target: null, since: undefined })), { ...unsettled, target: null });
+  t.deepEqual(decodeMismatchRecord(bytes({ ...good, affected: [{ version: "2.10.0", servers: 1 }] }))?.affected, [{ version: "2.10.0", servers: 1 }]);
+  for (const [what, bad] of [
+    ["a scope that is not a string", { ...good, scope: 5 }],
+    ["no state", { ...good, state: undefined }],
+    ["a target that is neither a string nor null", { ...good, target: 2 }],
+    ["versions not a list", { ...good, versions: "2.11.0" }],
+    ["versions not all strings", { ...good, versions: ["2.11.0", 2] }],
+    ["outliers not a list", { ...good, outliers: {} }],
+    ["outliers not all strings", { ...good, outliers: [null] }],
+    ["a since that is not a number", { ...good, since: "3" }],
+    ["a null since", { ...good, since: null }],
+    ["affected not a list", { ...good, affected: { version: "2.10.0", servers: 1 } }],
+    ["an affected entry not an object", { ...good, affected: ["2.10.0"] }],
+    ["an affected entry without a version", { ...good, affected: [{ servers: 1 }] }],
+    ["an affected entry without servers", { ...good, affected: [{ version: "2.10.0" }] }],
+    ["no seq", { ...good, seq: undefined }],
+    ["a seq that is not a number", { ...good, seq: "2" }],
+    ["no updatedAt", { ...good, updatedAt: undefined }],
+    ["no epoch", { ...good, epoch: undefined }],
+    ["an event that is not one", { ...good, event: { id: "x" } }],
+  ] as const) {
+    t.is(decodeMismatchRecord(bytes(bad)), undefined, what);
+  }
+  t.is(decodeMismatchRecord(bytes({ ...good, schema: 1, state: "stalled", seq: "x" })), undefined, "schema 1 is checked too");
+});
+
+test("a schema 1 record is checked like a current one before it is converted", (t) => {
+  const v1 = { schema: 1, scope: "system", state: "stalled", target: "2.10.0", versions: ["2.10.0", "2.9.0"], outliers: ["a"], since: 3, seq: 4, updatedAt: 9, eventId: "system.3.4" };
+  t.deepEqual(decodeMismatchRecord(bytes(v1)), { scope: "system", state: "stalled", target: "2.10.0", versions: ["2.10.0", "2.9.0"], outliers: ["a"], since: 3, seq: 4, updatedAt: 9, epoch: 9 });
+  t.is(decodeMismatchRecord(bytes({ ...v1, scope: null })), undefined);
+  t.is(decodeMismatchRecord(bytes({ ...v1, updatedAt: "9" })), undefined);
+});
+
+test("scopes: the system, or cluster:<name>; the cluster of a scope", (t) => {
+  t.is(SYSTEM_SCOPE, "system");
+  t.is(clusterScope("east"), "cluster:east");
+  t.is(clusterOfScope("cluster:east"), "east");
+  t.is(clusterOfScope("cluster:"), "");
+  t.is(clusterOfScope("system"), undefined);
+  t.is(clusterOfScope("xcluster:east"), undefined);
+});
+
+test("an event read back from the stream: the fields delivery relies on are checked", (t) => {
+  const event = { id: "cluster:east.0.1", seq: 1, type: "detected", scope: "cluster:east", extra: [1] };
+  t.deepEqual(decodeMismatchEvent(bytes(event)), event as unknown as MismatchEvent);
+  t.is(decodeMismatchEvent(bytes("{not json")), undefined);
+  t.is(decodeMismatchEvent(bytes("null")), undefined);
+  t.is(decodeMismatchEvent(bytes([event])), undefined);
+  for (const field of ["id", "type", "scope", "seq"] as const) {
+    t.is(decodeMismatchEvent(bytes({ ...event, [field]: undefined })), undefined, `without ${field}`);
+  }
+  t.is(decodeMismatchEvent(bytes({ ...event, id: 1 })), undefined);
+  t.is(decodeMismatchEvent(bytes({ ...event, type: 1 })), undefined);
+  t.is(decodeMismatchEvent(bytes({ ...event, scope: 1 })), undefined);
+  t.is(decodeMismatchEvent(bytes({ ...event, seq: "1" })), undefined);
+  t.false(isMismatchEvent({ ...event, seq: Number.POSITIVE_INFINITY }), "a seq must be finite");
+  t.false(isMismatchEvent({ ...event, seq: Number.NaN }));
+  t.true(isMismatchEvent(event));
+});
+
+test("the record an event was the transition of, rebuilt from the event alone", (t) => {
+  const event = {
+    id: "cluster:east.7.5",
+    seq: 5,
+    type: "changed",
+    scope: "cluster:east",
+    cluster: "east",
+    state: "rolling-upgrade",
+    previous_state: "stalled",
+    at: "2026-01-01T00:00:10.000Z",
+    since: "2026-01-01T00:00:01.000Z",
+    mismatch_seconds: 9,
+    target: "2.11.0",
+    versions: [{ version: "2.11.0", count: 2 }, { version: "2.10.0", count: 2 }],
+    gap: "patch",
+    outliers: [
+      { name: "d", cluster: "east", version: "2.10.0", gap: "minor", direction: "older" },
+      { name: "b", cluster: "east", version: "2.10.0", gap: "minor", direction: "older" },
+    ],
+    outliers_omitted: 0,
+    reasons: [],
+    action: "",
+    affected_versions: [{ version: "2.10.0", servers: 2, advisories: 1, ids: ["CVE-1"], worst_severity: "high" }],
+  } as unknown as MismatchEvent;
+  t.deepEqual(recordFromEvent(event), {
+    scope: "cluster:east",
+    state: "rolling-upgrade",
+    target: "2.11.0",
+    versions: ["2.11.0", "2.10.0"],
+    outliers: ["b", "d"],
+    affected: [{ version: "2.10.0", servers: 2 }],
+    since: Date.parse("2026-01-01T00:00:01.000Z"),
+    seq: 5,
+    epoch: 7,
+    updatedAt: Date.parse("2026-01-01T00:00:10.000Z"),
+    event,
+  });
+  const { affected_versions: _, ...older } = event;
+  const rebuilt = recordFromEvent({ ...older, since: null } as MismatchEvent);
+  t.false("affected" in rebuilt, "an event from before affected_versions says nothing about them");
+  t.false("since" in rebuilt);
+  t.false("since" in recordFromEvent({ ...event, since: "not a time" }), "an unreadable since is left out");
 });
