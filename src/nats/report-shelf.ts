@@ -56,6 +56,8 @@ export class ReportShelf {
   readonly #opts: ReportShelfOptions;
   readonly #entries = new Map<string, Entry>([[DEFAULT_KEY, { query: {}, asked: 0 }]]);
   #worker: Worker | undefined;
+  /** The worker has loaded and started taking messages. */
+  #ready = false;
   #ops: FleetOp[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight: { id: number; revision: string; at: number; keys: Set<string> } | undefined;
@@ -181,7 +183,8 @@ export class ReportShelf {
    * sent first); `here` judges on this thread when there is no worker.
    */
   judge(now: number, policy: MismatchPolicy, since: ReadonlyMap<string, number>, here: () => readonly ScopeVerdict[]): Promise<readonly ScopeVerdict[]> {
-    if (!this.#worker) return Promise.resolve(here());
+    // A worker still starting (loading its modules) would hold up the evaluation: judged here meanwhile.
+    if (!this.#worker || !this.#ready) return Promise.resolve(here());
     const id = ++this.#seq;
     return new Promise((resolve) => {
       this.#judging.set(id, { resolve, fallback: here });
@@ -190,6 +193,10 @@ export class ReportShelf {
   }
 
   #received(msg: FromReportWorker): void {
+    if (msg.type === "ready") {
+      this.#ready = true;
+      return;
+    }
     if (msg.type === "judged") {
       this.#judging.get(msg.id)?.resolve(msg.verdicts);
       this.#judging.delete(msg.id);

@@ -29,6 +29,7 @@ export type RenderedReport =
 
 /** Worker to main thread. */
 export type FromReportWorker =
+  | { readonly type: "ready" }
   | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[] }
   | { readonly type: "judged"; readonly id: number; readonly verdicts: readonly ScopeVerdict[] };
 
@@ -52,6 +53,8 @@ if (parentPort) {
   const fleet = new Fleet(data.fleet);
   let book = new AdvisoryBook(data.advisories, bundledReleases);
   let inventory: Inventory | undefined;
+  // Until this arrives, the main thread judges scopes itself rather than wait for the worker's start.
+  port.postMessage({ type: "ready" } satisfies FromReportWorker);
   port.on("message", (msg: ToReportWorker) => {
     switch (msg.type) {
       case "ops":
