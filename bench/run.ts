@@ -1,5 +1,5 @@
 // npm run bench: every benchmark against real nats-server processes on this machine; writes BENCHMARKS.md.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,15 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 const ms = (x: number) => x.toFixed(3);
 const FLOOR_SUBJECT = "versions.bench.floor";
 
+/** SIGTERM, and wait for the process to be gone. */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.on("close", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
 /** The simulator (a separate process); with `everyMs` it keeps advertising until `stop()`. */
 function simulator(cluster: LocalCluster, count: number, rounds: number, change: number, prefix: string, everyMs?: number) {
   const args = ["--import", "tsx", "bench/simulate-statsz.ts", cluster.urls[0]!, users.sys.user, users.sys.pass, String(count), String(rounds), String(change), prefix];
@@ -35,12 +44,7 @@ function simulator(cluster: LocalCluster, count: number, rounds: number, change:
     });
     child.on("close", (code) => (code === 0 || code === null ? undefined : reject(new Error(`simulator exited ${code}`))));
   });
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on("close", () => resolve());
-    child.kill("SIGTERM");
-  });
-  return { published, stop };
+  return { published, stop: () => stopChild(child) };
 }
 
 function simulate(cluster: LocalCluster, count: number, rounds: number, change: number, prefix: string): Promise<{ published: number; ms: number }> {
@@ -68,12 +72,7 @@ function spawnService(cluster: LocalCluster, flags: string[] = []) {
       NATS_SYS_PASSWORD: users.monitorSys.pass,
     },
   });
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on("close", () => resolve());
-    child.kill("SIGTERM");
-  });
-  return { child, stop };
+  return { child, stop: () => stopChild(child) };
 }
 
 /** The floor (bench/floor-server.ts) in its own process. */
@@ -166,25 +165,13 @@ async function benchColdStart(cluster: LocalCluster): Promise<void> {
   try {
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const child = spawn(process.execPath, ["dist/cli/main.js", "serve", "--offline-after", "10h", "--log-level", "warn"], {
-        cwd: root,
-        stdio: "ignore",
-        env: {
-          ...process.env,
-          NATS_URL: cluster.urls.join(","),
-          NATS_USER: users.monitor.user,
-          NATS_PASSWORD: users.monitor.pass,
-          NATS_SYS_USER: users.monitorSys.user,
-          NATS_SYS_PASSWORD: users.monitorSys.pass,
-        },
-      });
+      const service = spawnService(cluster);
       await waitUntil("a report of 10,001 servers", async () => {
         const m = await nc.request("versions.report", "", { timeout: 500 }).catch(() => undefined);
         return m && !m.headers?.get("Nats-Service-Error") && m.json<{ server_count: number }>().server_count >= 10_001 ? true : undefined;
       }, 30_000, 10);
       times.push(performance.now() - t0);
-      child.kill("SIGTERM");
-      await new Promise((r) => child.on("close", r));
+      await service.stop();
     }
   } finally {
     await nc.close();

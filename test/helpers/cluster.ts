@@ -12,6 +12,7 @@ import { installedServerBinaries, type ServerBinary } from "../../src/local-clus
 import { createLogger } from "../../src/logger.js";
 import { VersionMonitor } from "../../src/monitor.js";
 import { INBOX_PREFIX } from "../../src/nats/connect.js";
+import type { VersionReport } from "../../src/core/version-report.js";
 
 export { waitUntil } from "../../src/local-cluster/wait-until.js";
 
@@ -93,6 +94,13 @@ export function captureLogger(level = "debug"): { log: Logger; lines: () => Reco
 export async function startMonitor(cluster: LocalCluster, flags: Flags = {}, now?: () => number): Promise<VersionMonitor> {
   const log = process.env["TEST_LOG"] ? createLogger(process.env["TEST_LOG"], process.stderr) : captureLogger("warn").log;
   return VersionMonitor.start({ config: monitorConfig(cluster, flags), log, ...(now ? { now } : {}) });
+}
+
+/** Asks `versions.report` on the wire; a micro error becomes a thrown Error with the service's message. */
+export async function requestReport(nc: NatsConnection, body = ""): Promise<VersionReport> {
+  const msg = await nc.request("versions.report", body, { timeout: 5000 });
+  if (msg.headers?.get("Nats-Service-Error")) throw new Error(msg.headers.get("Nats-Service-Error"));
+  return msg.json<VersionReport>();
 }
 
 export function connectAs(cluster: LocalCluster, who: { user: string; pass: string }): Promise<NatsConnection> {

@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { VersionReport } from "../../src/core/version-report.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
-import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
+import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil, requestReport } from "../helpers/cluster.js";
 
 // A hub of two servers and three kinds of leaves, as nats-server really links them:
 // - edge-sys: a standalone leaf that links its system account too (it advertises to the hub's $SYS);
@@ -31,11 +31,7 @@ test.after.always(async () => {
   await stopCluster(ctx.cluster);
 });
 
-async function ask(body = ""): Promise<VersionReport> {
-  const msg = await ctx.client.request("versions.report", body, { timeout: 5000 });
-  if (msg.headers?.get("Nats-Service-Error")) throw new Error(msg.headers.get("Nats-Service-Error"));
-  return msg.json<VersionReport>();
-}
+const ask = (body = ""): Promise<VersionReport> => requestReport(ctx.client, body);
 
 test.serial("the report tells the hub from leaf servers and leaf clusters, and names the leaf whose version it cannot see", async (t) => {
   const r = await waitUntil("the hub, three leaf servers and the unknown leaf", async () => {

@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { ReportQuery, VersionReport } from "../../src/core/version-report.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
-import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
+import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil, requestReport } from "../helpers/cluster.js";
 import { SimulatedServers } from "../helpers/simulated-servers.js";
 
 // Reports are rendered by the report worker from its own copy of the fleet; these tests check that
@@ -36,11 +36,7 @@ test.after.always(async () => {
   await stopCluster(ctx.cluster);
 });
 
-async function ask(body = ""): Promise<VersionReport> {
-  const msg = await ctx.client.request("versions.report", body, { timeout: 5000 });
-  if (msg.headers?.get("Nats-Service-Error")) throw new Error(msg.headers.get("Nats-Service-Error"));
-  return msg.json<VersionReport>();
-}
+const ask = (body = ""): Promise<VersionReport> => requestReport(ctx.client, body);
 
 test.serial("a change reaches the served report within a second, and no request after the first builds one", async (t) => {
   const before = { ...ctx.monitor.reports.stats };

@@ -7,7 +7,7 @@ import type { VersionReport } from "../../src/core/version-report.js";
 import { parseVersion } from "../../src/core/version.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
-import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
+import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil, requestReport } from "../helpers/cluster.js";
 
 // Module state rather than t.context: ava gives each test a shallow copy of the context, and the
 // restart test replaces the monitor that the after hook must stop.
@@ -31,11 +31,7 @@ test.after.always(async () => {
   await stopCluster(ctx.cluster);
 });
 
-async function ask(body = ""): Promise<VersionReport> {
-  const msg = await ctx.client.request("versions.report", body, { timeout: 5000 });
-  if (msg.headers?.get("Nats-Service-Error")) throw new Error(msg.headers.get("Nats-Service-Error"));
-  return msg.json<VersionReport>();
-}
+const ask = (body = ""): Promise<VersionReport> => requestReport(ctx.client, body);
 
 test.serial("versions.report of a real cluster of three nats-server versions", async (t) => {
   const r = await ask();
