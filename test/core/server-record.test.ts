@@ -1,6 +1,6 @@
 import test from "ava";
 import { ObservationKind } from "../../src/core/observation.js";
-import { applyObservation, MAX_HISTORY, ServerState, type ServerRecord } from "../../src/core/server-record.js";
+import { applyObservation, capHistory, compareByName, MAX_HISTORY, ServerState, VersionChangeKind, type ServerRecord } from "../../src/core/server-record.js";
 import { observation } from "../helpers/observations.js";
 
 const first = (version = "2.10.22", at = 100): ServerRecord => applyObservation(undefined, observation("n1", version), at).record;
@@ -90,4 +90,107 @@ test("history is capped, keeping the first entry", (t) => {
   t.is(r.history.length, MAX_HISTORY);
   t.is(r.history[0]?.kind, "first-seen");
   t.is(r.history.at(-1)?.version, `2.0.${MAX_HISTORY + 10}`);
+});
+
+test("each fact of the same process that changes is material, and kept", (t) => {
+  const prev = applyObservation(undefined, observation("n1", "2.10.22", { kind: ObservationKind.Varz, go: "go1.22", gitCommit: "abc", startedAt: 50 }), 100).record;
+  for (const [what, over, field, value] of [
+    ["cluster", { cluster: "c2" }, "cluster", "c2"],
+    ["domain", { domain: "hub" }, "domain", "hub"],
+    ["host", { host: "10.0.0.9" }, "host", "10.0.0.9"],
+    ["start time", { startedAt: 60 }, "startedAt", 60],
+    ["go", { kind: ObservationKind.Varz, go: "go1.23" }, "go", "go1.23"],
+    ["git commit", { kind: ObservationKind.Varz, gitCommit: "def" }, "gitCommit", "def"],
+    ["leaf", { kind: ObservationKind.Varz, leaf: true }, "leaf", true],
+  ] as const) {
+    const { record, material } = applyObservation(prev, observation("n1", "2.10.22", over), 200);
+    t.true(material, what);
+    t.is(record[field], value, what);
+    t.is(record.lastSeen, 200, what);
+    t.is(record.versionSince, 100, `${what}: the version did not change`);
+    t.is(record.history, prev.history, what);
+  }
+});
+
+test("the same facts again, with or without the optional ones, are not material", (t) => {
+  const prev = applyObservation(undefined, observation("n1", "2.10.22", { kind: ObservationKind.Varz, go: "go1.22", gitCommit: "abc", startedAt: 50, leaf: true }), 100).record;
+  const same = applyObservation(prev, observation("n1", "2.10.22", { kind: ObservationKind.Varz, go: "go1.22", gitCommit: "abc", startedAt: 50, leaf: true }), 200);
+  t.false(same.material);
+  t.like(same.record, { go: "go1.22", gitCommit: "abc", startedAt: 50, leaf: true, lastSeen: 200 });
+  const { startedAt: _, ...withoutStart } = observation("n1", "2.10.22");
+  const stats = applyObservation(prev, withoutStart, 300);
+  t.false(stats.material, "STATSZ without a start time, go, commit or leaf flag");
+  t.like(stats.record, { go: "go1.22", gitCommit: "abc", startedAt: 50, leaf: true, lastSeen: 300 });
+});
+
+test("last-seen never goes back, for a repeat or a change", (t) => {
+  const prev = applyObservation(undefined, observation("n1", "2.10.22"), 1_000).record;
+  t.is(applyObservation(prev, observation("n1", "2.10.22"), 500).record.lastSeen, 1_000);
+  t.is(applyObservation(prev, observation("n1", "2.10.22", { host: "h2" }), 500).record.lastSeen, 1_000);
+});
+
+test("a leaf stays a leaf until a VARZ says otherwise", (t) => {
+  const leaf = applyObservation(undefined, observation("n1", "2.10.22", { kind: ObservationKind.Varz, leaf: true }), 100).record;
+  t.true(leaf.leaf);
+  const restarted = applyObservation(leaf, observation("n1", "2.10.24", { id: "NEW" }), 200).record;
+  t.true(restarted.leaf, "a STATSZ says nothing about it");
+  const hub = applyObservation(restarted, observation("n1", "2.10.24", { id: "NEW", kind: ObservationKind.Varz, leaf: false }), 300);
+  t.true(hub.material);
+  t.false("leaf" in hub.record);
+  t.false("leaf" in applyObservation(undefined, observation("n2", "2.10.22"), 100).record);
+});
+
+test("a lame-duck process's own shutdown is a change of state; state-since moves only when the state does", (t) => {
+  const ld = applyObservation(first(), observation("n1", "2.10.22", { kind: ObservationKind.LameDuck }), 1_000).record;
+  const ldAgain = applyObservation(ld, observation("n1", "2.10.22", { kind: ObservationKind.LameDuck }), 1_500);
+  t.false(ldAgain.material);
+  t.is(ldAgain.record.stateSince, 1_000);
+  const down = applyObservation(ld, observation("n1", "2.10.22", { kind: ObservationKind.Shutdown }), 2_000);
+  t.true(down.material);
+  t.is(down.record.state, ServerState.ShutDown);
+  t.is(down.record.stateSince, 2_000);
+  const varz = applyObservation(down.record, observation("n1", "2.10.22", { kind: ObservationKind.Varz, go: "go1.22" }), 2_500).record;
+  t.is(varz.state, ServerState.ShutDown, "a late VARZ of the same process does not bring it back");
+});
+
+test("first sight: go, git commit and start time only when given; state from the kind", (t) => {
+  const { startedAt: _, ...bare } = observation("n1", "2.10.22");
+  const r = applyObservation(undefined, bare, 100).record;
+  t.false("go" in r);
+  t.false("gitCommit" in r);
+  t.false("startedAt" in r);
+  const full = applyObservation(undefined, observation("n1", "2.10.22", { kind: ObservationKind.Varz, go: "go1.22", gitCommit: "abc" }), 100).record;
+  t.like(full, { go: "go1.22", gitCommit: "abc", startedAt: 1_000, state: "running", stateSince: 100, firstSeen: 100 });
+  t.is(applyObservation(undefined, observation("n2", "2.10.22", { kind: ObservationKind.LameDuck }), 100).record.state, ServerState.LameDuck);
+  t.is(applyObservation(undefined, observation("n3", "2.10.22", { kind: ObservationKind.Shutdown }), 100).record.state, ServerState.ShutDown);
+});
+
+test("a version change is an upgrade in history, with where it came from; a running server stays running since first seen", (t) => {
+  const r = applyObservation(first("2.10.22", 100), observation("n1", "2.10.24", { id: "B" }), 500).record;
+  t.deepEqual(r.history, [
+    { kind: "first-seen", version: "2.10.22", at: 100 },
+    { kind: "upgrade", version: "2.10.24", from: "2.10.22", at: 500 },
+  ]);
+  t.is(r.versionSince, 500);
+  t.is(r.stateSince, 100);
+});
+
+test("capHistory keeps short histories as they are, and the first plus the most recent of long ones", (t) => {
+  const h = (n: number) => Array.from({ length: n }, (_, i) => ({ kind: VersionChangeKind.Rebuild, version: `2.0.0+b${i}`, at: i }));
+  const exact = h(MAX_HISTORY);
+  t.is(capHistory(exact), exact);
+  const long = capHistory(h(MAX_HISTORY + 1));
+  t.is(long.length, MAX_HISTORY);
+  t.is(long[0]!.at, 0);
+  t.is(long[1]!.at, 2);
+  t.is(long.at(-1)!.at, MAX_HISTORY);
+});
+
+test("records are ordered by name", (t) => {
+  const a = first();
+  const names = ["b", "a", "c", "a"].map((name) => ({ ...a, name }));
+  t.deepEqual(names.sort(compareByName).map((r) => r.name), ["a", "a", "b", "c"]);
+  t.is(compareByName({ ...a, name: "x" }, { ...a, name: "x" }), 0);
+  t.is(compareByName({ ...a, name: "x" }, { ...a, name: "y" }), -1);
+  t.is(compareByName({ ...a, name: "y" }, { ...a, name: "x" }), 1);
 });
