@@ -66,6 +66,8 @@ export type ObserveOutcome = (typeof ObserveOutcome)[keyof typeof ObserveOutcome
  */
 export class Fleet {
   readonly #records = new Map<string, ServerRecord>();
+  /** cluster -> names of its servers: a one-cluster report reads its cluster, not the whole fleet. */
+  readonly #byCluster = new Map<string, Set<string>>();
   /** name -> id -> last seen, for processes that lost a name conflict. */
   readonly #duplicates = new Map<string, Map<string, number>>();
   /** name -> whom its latest STATSZ listed, and when it arrived; memory only, it changes all the time. */
@@ -98,9 +100,30 @@ export class Fleet {
     return this.#records.values();
   }
 
+  /** The servers of one cluster, in no particular order. */
+  *clusterRecords(cluster: string): IterableIterator<ServerRecord> {
+    for (const name of this.#byCluster.get(cluster) ?? []) yield this.#records.get(name)!;
+  }
+
+  #put(record: ServerRecord): void {
+    const prev = this.#records.get(record.name);
+    this.#records.set(record.name, record);
+    if (prev?.cluster === record.cluster) return;
+    if (prev) this.#unindex(prev);
+    let names = this.#byCluster.get(record.cluster);
+    if (!names) this.#byCluster.set(record.cluster, (names = new Set()));
+    names.add(record.name);
+  }
+
+  #unindex(r: ServerRecord): void {
+    const names = this.#byCluster.get(r.cluster);
+    names?.delete(r.name);
+    if (names?.size === 0) this.#byCluster.delete(r.cluster);
+  }
+
   /** Puts a record in place as it is (loaded from KV, or merged after a concurrent write). */
   set(record: ServerRecord): void {
-    this.#records.set(record.name, record);
+    this.#put(record);
     this.#revision++;
   }
 
@@ -114,7 +137,7 @@ export class Fleet {
     if (prev?.state === ServerState.Running && record.state !== ServerState.Running) {
       this.#departures.set(record.cluster, { server: record.name, at: now, clientsBefore: this.clients(record.cluster) });
     }
-    this.#records.set(record.name, record);
+    this.#put(record);
     if (obs.statsz) this.#sight(record.name, obs.statsz, now);
     if (prev && prev.id !== record.id) this.#duplicates.get(record.name)?.delete(record.id);
     if (material) this.#revision++;
@@ -130,6 +153,7 @@ export class Fleet {
     for (const r of this.#records.values()) if (now - r.lastSeen > forgetAfterMs) gone.push(r);
     for (const r of gone) {
       this.#records.delete(r.name);
+      this.#unindex(r);
       this.#duplicates.delete(r.name);
       this.#sightings.delete(r.name);
     }

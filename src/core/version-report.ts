@@ -330,8 +330,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const book = options.advisories;
   const live: ServerRecord[] = [];
   const offline: ServerRecord[] = [];
-  for (const r of fleet.records()) {
-    if (query.cluster !== undefined && r.cluster !== query.cluster) continue;
+  for (const r of query.cluster !== undefined ? fleet.clusterRecords(query.cluster) : fleet.records()) {
     (fleet.isLive(r, now) ? live : offline).push(r);
   }
   // The whole system is the hub's verdict; a cluster filter judges that cluster by its own role.
@@ -399,7 +398,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     ...(security ? { security } : {}),
     ...(leaves ? { leaves } : {}),
     ...(options.inventory
-      ? { inventory: inventoryView(options.inventory, live, [...fleet.records()].filter((r) => query.cluster === undefined || r.cluster === query.cluster), summary.outliers.map((o) => o.record.name), limits) }
+      ? { inventory: inventoryView(options.inventory, live, [...(query.cluster !== undefined ? fleet.clusterRecords(query.cluster) : fleet.records())], summary.outliers.map((o) => o.record.name), limits) }
       : {}),
   };
 }

@@ -5,7 +5,7 @@ import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import type { PingRound } from "../core/ping-rounds.js";
 import { unreachableServers } from "../core/reachability.js";
 import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, type Warning } from "../core/version-report.js";
-import { assessVisibility } from "../core/visibility.js";
+import { assessVisibility, type Visibility } from "../core/visibility.js";
 import { RequestError } from "./report-request.js";
 
 /** Everything a report shows besides the fleet itself; small, and cheap to hand to the report worker. */
@@ -28,14 +28,18 @@ export interface ReportSources {
   readonly inventory: Inventory | undefined;
 }
 
+/** What the monitor sees of the whole fleet at `ctx.now`: the same for every query of one rendering pass. */
+export function visibilityOf(fleet: Fleet, ctx: ReportContext): Visibility {
+  return assessVisibility(fleet, ctx.lastPing, unreachableServers(fleet, ctx.now, !ctx.pingsRefused), ctx.now);
+}
+
 /**
  * The encoded reply to one query, never larger than max_payload: when a summary of a very large
  * fleet does not fit, the lists in it are halved until it does. Runs on the report worker, and on
  * the event loop only for a query nobody asked before.
  */
-export function encodeReport(sources: ReportSources, ctx: ReportContext, query: ReportQuery): Uint8Array {
+export function encodeReport(sources: ReportSources, ctx: ReportContext, query: ReportQuery, visibility = visibilityOf(sources.fleet, ctx)): Uint8Array {
   const { fleet, book, inventory } = sources;
-  const visibility = assessVisibility(fleet, ctx.lastPing, unreachableServers(fleet, ctx.now, !ctx.pingsRefused), ctx.now);
   // The page size asked for stands unless the reply would not fit; then everything shrinks.
   let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
   for (;;) {

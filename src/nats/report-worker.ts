@@ -11,7 +11,8 @@ import { judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
 import type { ReportQuery } from "../core/version-report.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
-import { encodeReport, type ReportContext } from "./report-encoding.js";
+import { encodeReport, visibilityOf, type ReportContext } from "./report-encoding.js";
+import type { Visibility } from "../core/visibility.js";
 import { RequestError } from "./report-request.js";
 
 /** Main thread to worker. */
@@ -38,9 +39,9 @@ export interface ReportWorkerData {
   readonly advisories: AdvisoryDataset;
 }
 
-function render(sources: Parameters<typeof encodeReport>[0], ctx: ReportContext, key: string, query: ReportQuery): RenderedReport {
+function render(sources: Parameters<typeof encodeReport>[0], ctx: ReportContext, key: string, query: ReportQuery, visibility: Visibility): RenderedReport {
   try {
-    return { key, bytes: encodeReport(sources, ctx, query) };
+    return { key, bytes: encodeReport(sources, ctx, query, visibility) };
   } catch (err) {
     const code = err instanceof RequestError ? err.code : 500;
     return { key, error: { message: err instanceof RequestError ? err.message : `internal error while building the report: ${(err as Error).message}`, code } };
@@ -68,7 +69,8 @@ if (parentPort) {
         return;
       case "build": {
         const started = performance.now();
-        const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query));
+        const visibility = visibilityOf(fleet, msg.ctx);
+        const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query, visibility));
         const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports };
         port.postMessage(reply, reports.flatMap((r) => ("bytes" in r ? [r.bytes.buffer as ArrayBuffer] : [])));
         return;
