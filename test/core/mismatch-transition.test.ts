@@ -2,7 +2,7 @@ import test from "ava";
 import { decodeMismatchEvent, isMismatchEvent, type MismatchEvent } from "../../src/core/mismatch-event.js";
 import { clusterOfScope, clusterScope, decodeMismatchRecord, encodeMismatchRecord, recordFromEvent, SYSTEM_SCOPE, type MismatchRecord } from "../../src/core/mismatch-record.js";
 import type { MismatchState } from "../../src/core/mismatch-state.js";
-import { nextTransition, type ScopeView } from "../../src/core/mismatch-transition.js";
+import { affectedGrew, eventChain, eventEpoch, mismatchEventId, nextTransition, type ScopeView } from "../../src/core/mismatch-transition.js";
 
 const view = (state: MismatchState, versions: string[], outliers: string[], since?: number): ScopeView => ({
   scope: "cluster:east",
@@ -274,4 +274,52 @@ test("the record an event was the transition of, rebuilt from the event alone", 
   t.false("affected" in rebuilt, "an event from before affected_versions says nothing about them");
   t.false("since" in rebuilt);
   t.false("since" in recordFromEvent({ ...event, since: "not a time" }), "an unreadable since is left out");
+});
+
+test("changes worth an event: another version set or other outliers, even of the same length; the same view again is none", (t) => {
+  const prev = run([[0, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["b", "c"], 0)]]).record;
+  t.is(nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["b", "c"], 0), 10), undefined);
+  t.is(nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.1"], ["b", "c"], 0), 10)?.event?.type, "changed");
+  t.is(nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["b", "d"], 0), 10)?.event?.type, "changed");
+  t.is(nextTransition(prev, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["b"], 0), 10)?.event?.type, "changed");
+  t.is(nextTransition(prev, view("rolling-upgrade", ["2.11.0"], ["b", "c"], 0), 10)?.event?.type, "changed");
+  const stale = run([[0, view("stale", ["2.11.0", "2.10.0"], ["c"], 0)]]).record;
+  t.is(nextTransition(stale, view("stalled", ["2.11.0", "2.10.0"], ["c"], 0), 10)?.event?.type, "stalled", "stale back to stalled (a longer policy)");
+  t.is(nextTransition(stale, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 0), 10)?.event?.type, "changed");
+  const rolling = run([[0, view("rolling-upgrade", ["2.11.0", "2.10.0"], ["c"], 0)]]).record;
+  t.is(nextTransition(rolling, view("stale", ["2.11.0", "2.10.0"], ["c"], 0), 10)?.event?.type, "stale");
+  const consistent = run([[0, view("consistent", ["2.11.0"], [])]]).record;
+  t.is(nextTransition(consistent, view("consistent", ["2.12.0"], []), 10), undefined, "consistent on another version: nothing to announce");
+});
+
+test("the record of a transition: every field, the start from the view on first sight and now without one", (t) => {
+  t.deepEqual(nextTransition(undefined, view("consistent", ["2.10.0"], []), 5, 3), {
+    record: { scope: "cluster:east", state: "consistent", target: "2.10.0", versions: ["2.10.0"], outliers: [], seq: 3, epoch: 5, updatedAt: 5 },
+  });
+  t.deepEqual(nextTransition(undefined, view("stalled", ["2.11.0", "2.10.0"], ["c"], 2), 5), {
+    record: { scope: "cluster:east", state: "stalled", target: "2.11.0", versions: ["2.11.0", "2.10.0"], outliers: ["c"], since: 2, seq: 1, epoch: 5, updatedAt: 5 },
+    event: { type: "detected", id: "cluster:east.5.1" },
+  });
+  t.is(nextTransition(undefined, view("stalled", ["2.11.0", "2.10.0"], ["c"]), 5)?.record.since, 5, "no start known: now");
+  const resolved = nextTransition(run([[0, view("stalled", ["2.11.0", "2.10.0"], ["c"], 0)]]).record, view("consistent", ["2.11.0"], []), 9)!;
+  t.false("since" in resolved.record);
+  t.is(resolved.event?.type, "resolved");
+});
+
+test("event ids: the chain and the epoch are read back, also from scopes with dots", (t) => {
+  t.is(mismatchEventId("cluster:eu.west", 7, 3), "cluster:eu.west.7.3");
+  t.is(eventChain("cluster:eu.west.7.3"), "cluster:eu.west.7");
+  t.is(eventEpoch("cluster:eu.west.7.3"), 7);
+  t.is(eventEpoch("system.1700000000000.12"), 1_700_000_000_000);
+});
+
+test("affectedGrew: a new affected version or more servers on one; fewer, the same or none is not growth", (t) => {
+  const a = (version: string, servers: number) => ({ version, servers });
+  t.true(affectedGrew(undefined, [a("2.10.0", 1)]));
+  t.true(affectedGrew([a("2.10.0", 2)], [a("2.10.0", 2), a("2.9.0", 1)]));
+  t.true(affectedGrew([a("2.10.0", 2)], [a("2.10.0", 3)]));
+  t.false(affectedGrew([a("2.10.0", 2)], [a("2.10.0", 2)]));
+  t.false(affectedGrew([a("2.10.0", 2), a("2.9.0", 1)], [a("2.10.0", 1)]));
+  t.false(affectedGrew([a("2.10.0", 2)], undefined));
+  t.false(affectedGrew(undefined, undefined));
 });
