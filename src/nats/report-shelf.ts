@@ -62,6 +62,7 @@ export class ReportShelf {
   #timer: NodeJS.Timeout | undefined;
   #inFlight: { id: number; revision: string; at: number; keys: Set<string> } | undefined;
   #seq = 0;
+  /** The latest rendering: what it showed (revision, the report's instant) and when it ended on the monotonic clock. */
   #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
   #askedAt = 0;
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
@@ -165,7 +166,8 @@ export class ReportShelf {
     if (this.#inFlight) return;
     const now = this.#opts.now();
     const built = this.#built;
-    if (built && now - built.endedAt < BUILD_GAP_FACTOR * built.ms) return;
+    // Pacing is about this process's CPU, so it runs on the monotonic clock, never the injected one.
+    if (built && performance.now() - built.endedAt < BUILD_GAP_FACTOR * built.ms) return;
     const revision = this.#opts.revision();
     const tick = now - this.#askedAt < WARM_MS ? TICK_MS : IDLE_TICK_MS;
     const unrendered = [...this.#entries.values()].some((e) => !e.rendered);
@@ -205,7 +207,7 @@ export class ReportShelf {
     const flight = this.#inFlight;
     if (flight?.id !== msg.id) return;
     this.#inFlight = undefined;
-    this.#built = { revision: flight.revision, at: flight.at, endedAt: this.#opts.now(), ms: msg.ms };
+    this.#built = { revision: flight.revision, at: flight.at, endedAt: performance.now(), ms: msg.ms };
     this.stats.background_builds++;
     this.stats.last_build_ms = Math.round(msg.ms * 10) / 10;
     this.stats.rendered_at = new Date(flight.at).toISOString();
