@@ -1,5 +1,6 @@
 import test from "ava";
 import { Fleet } from "../../src/core/fleet.js";
+import { ObservationKind } from "../../src/core/observation.js";
 import { PingRounds } from "../../src/core/ping-rounds.js";
 import { advertisementIntervalMs, clustersToProbe, ReachabilityTiming, unreachableServers } from "../../src/core/reachability.js";
 import { buildReport } from "../../src/core/version-report.js";
@@ -158,4 +159,33 @@ test("a lone server heard at the very instant of the probe is not unreachable", 
   f.observe(observation("solo", "2.10.27", { cluster: "", statsz: { routes: [], gateways: [], connections: 0, jetstream: true } }), T0);
   f.noteProbe("", T0);
   t.is(unreachableServers(f, T0 + answerGraceMs).size, 0);
+});
+
+test("visibility: what is expected leaves out shut-down and quiet servers, and the routes of unreachable ones", (t) => {
+  const f = new Fleet({ offlineAfterMs: 120_000 });
+  const stats = (routes: string[], gateways: string[] = []) => ({ statsz: { routes, gateways, connections: 0, jetstream: true } });
+  f.observe(observation("a", "2.10.27", stats(["b", "x"], ["west"])), T0);
+  f.observe(observation("b", "2.10.27", stats(["a", "y"], ["north"])), T0);
+  f.observe(observation("c", "2.10.27", { ...stats(["z"], ["south"]), cluster: "c2" }), T0);
+  f.observe(observation("down", "2.10.27", { ...stats(["w"], ["east"]), cluster: "c3" }), T0 - 10);
+  f.observe(observation("down", "2.10.27", { kind: ObservationKind.Shutdown, cluster: "c3" }), T0);
+  f.observe(observation("quiet", "2.10.27", { ...stats(["v"]), cluster: "c4" }), T0 - 200_000);
+  const v = assessVisibility(f, undefined, new Map([["b", T0 - 1]]), T0);
+  t.is(v.expectedServers, 5, "a, b, c, and x and z that live servers route to; not b's route to y");
+  t.is(v.expectedClusters, 4, "c1 and c2, and the gateways of a and c");
+  t.deepEqual(v.unseenClusters, ["south", "west"]);
+  t.is(v.lastPing, undefined);
+  t.deepEqual(v.notAnswering, [], "no ping yet: nobody failed to answer");
+});
+
+test("visibility: not answering the last ping, unless heard from after it; the answers counted", (t) => {
+  const f = cluster(T0);
+  const rounds = new PingRounds();
+  const id = rounds.begin(T0 + 1_000);
+  rounds.answered(id, "a");
+  advertise(f, "c", ["a", "b"], T0 + 1_001);
+  advertise(f, "b", ["a", "c"], T0 + 1_000);
+  const v = assessVisibility(f, rounds.last(T0 + 5_000), new Map(), T0 + 5_000);
+  t.deepEqual(v.lastPing, { at: T0 + 1_000, answered: 1 });
+  t.deepEqual(v.notAnswering, ["b"], "c was heard after the ping; b only at its instant");
 });
