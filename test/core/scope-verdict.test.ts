@@ -79,3 +79,16 @@ test("buildMismatchEvent: the statement, the transition, and since from the reco
   t.is(first.since, null);
   t.is(first.mismatch_seconds, null);
 });
+
+test("scopes are made of the servers heard lately, clusters in name order, a view's outliers sorted by name", (t) => {
+  const f = new Fleet({ offlineAfterMs: HOUR });
+  const spec: [string, string, string][] = [["z1", "zeta", "2.11.0"], ["a2", "alpha", "2.11.0"], ["a3", "alpha", "2.11.0"], ["a4", "alpha", "2.11.0"], ["b", "alpha", "2.9.0"], ["a", "alpha", "2.10.27"], ["m1", "mid", "2.11.0"]];
+  for (const [name, cluster, version] of spec) f.observe(observation(name, version, { cluster, startedAt: T0 - 10 * HOUR }), T0 - MIN);
+  f.observe(observation("quiet", "2.8.0", { cluster: "omega", startedAt: T0 - 10 * HOUR }), T0 - 2 * HOUR);
+  const verdicts = judgeScopes(f, T0, defaultMismatchPolicy, () => undefined);
+  t.deepEqual(verdicts.map((v) => [v.scope, v.members]), [["system", 7], ["cluster:alpha", 5], ["cluster:mid", 1], ["cluster:zeta", 1]]);
+  const alpha = verdicts[1]!;
+  t.deepEqual(alpha.statement.outliers.map((o) => o.name), ["b", "a"], "the statement: oldest version first");
+  t.deepEqual(alpha.view.outliers, ["a", "b"]);
+  t.deepEqual(verdicts[0]!.view.versions, ["2.11.0", "2.10.27", "2.9.0"]);
+});
