@@ -374,15 +374,17 @@ async function benchGrowth(): Promise<void> {
   say("worker renders it (visibility, advisories, the byte bound included); judge = every scope judged for the mismatch");
   say("tracker (what the worker does per evaluation). Visibility (who answers, who is expected, who is unreachable) covers the");
   say("whole fleet whatever the query, so the worker assesses it once per rendering pass; a one-cluster build is measured as");
-  say("in a pass, with it shared. Heap = after a full GC, fleet only. Medians of 5 after one warm-up.");
+  say("in a pass, with it shared. Probe check = which clusters have a silent server, run on the main thread every 500 ms.");
+  say("Heap = after a full GC, fleet only. Medians of 5 after one warm-up.");
   say();
-  say("| servers | clusters | whole-system build ms | of which visibility ms | one-cluster build in a pass ms | judge all scopes ms | heap per server | observe() of a repeat, per second |");
-  say("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  say("| servers | clusters | whole-system build ms | of which visibility ms | one-cluster build in a pass ms | judge all scopes ms | probe check ms | heap per server | observe() of a repeat, per second |");
+  say("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   const { Fleet } = await import("../src/core/fleet.js");
   const { ObservationKind } = await import("../src/core/observation.js");
   const { parseVersion } = await import("../src/core/version.js");
   const { encodeReport, visibilityOf } = await import("../src/nats/report-encoding.js");
   const { judgeScopes } = await import("../src/core/scope-verdict.js");
+  const { clustersToProbe } = await import("../src/core/reachability.js");
   const { AdvisoryBook } = await import("../src/core/advisory-book.js");
   const { bundledAdvisories, bundledReleases } = await import("../src/data/bundled.js");
   const { defaultMismatchPolicy } = await import("../src/core/mismatch-policy.js");
@@ -420,8 +422,9 @@ async function benchGrowth(): Promise<void> {
     const seen = median(() => visibilityOf(fleet, ctx));
     const visibility = visibilityOf(fleet, ctx);
     const one = median(() => encodeReport(sources, ctx, { cluster: "c7" }, visibility));
+    const probe = median(() => clustersToProbe(fleet, now));
     const judge = median(() => judgeScopes(fleet, now, defaultMismatchPolicy, () => undefined, (m) => sources.book.affectedVersions(m)));
-    say(`| ${n.toLocaleString("en")} | ${clusters.toLocaleString("en")} | ${whole.toFixed(1)} | ${seen.toFixed(1)} | ${one.toFixed(1)} | ${judge.toFixed(1)} | ${Math.round(heap).toLocaleString("en")} B | ${Math.round(observeRate).toLocaleString("en")} |`);
+    say(`| ${n.toLocaleString("en")} | ${clusters.toLocaleString("en")} | ${whole.toFixed(1)} | ${seen.toFixed(1)} | ${one.toFixed(1)} | ${judge.toFixed(1)} | ${probe.toFixed(1)} | ${Math.round(heap).toLocaleString("en")} B | ${Math.round(observeRate).toLocaleString("en")} |`);
   }
   say();
   say("Goals (issue: edge-fleet scale): at 100,000 servers a whole-system build within 50 ms and a one-cluster build within");
