@@ -293,3 +293,39 @@ test("estimateMismatchStart: a start time after the version was first seen, or i
   t.is(estimateMismatchStart([a, { ...b, startedAt: T0 + HOUR, versionSince: T0 + HOUR }], T0), T0, "a clock ahead of ours");
   t.is(estimateMismatchStart([{ ...b, startedAt: T0 - 20 * MIN }, { ...b, name: "b2", startedAt: T0 - 25 * MIN }, a], T0), T0 - 25 * MIN, "the earliest of a group, whatever the order");
 });
+
+const unlike = (domain: string, peers: string) => `its JetStream domain "${domain}" is unlike its cluster's "${peers}"`;
+
+test("a tie among peers' domains: each domain's first listing by a peer, however the server's own listing falls", (t) => {
+  // x lists leaf first; among its peers leaf is first listed by q, before hub (p).
+  const ownFirst = domains([["x", "2.10.27", "c1", "leaf"], ["q", "2.11.0", "c1", "leaf"], ["p", "2.11.0", "c1", "hub"], ["s", "2.11.0", "c1", "hub"], ["r", "2.11.0", "c1", "leaf"]]);
+  t.not(ownFirst.causes.get("x")?.cause, "does-not-belong", "leaf 2 (first at q) against hub 2 (first at p): leaf");
+  // Leaf is listed first by p, before x: p's listing counts, not the one after x.
+  const peerFirst = domains([["p", "2.11.0", "c1", "leaf"], ["h", "2.11.0", "c1", "hub"], ["x", "2.10.27", "c1", "leaf"], ["h2", "2.11.0", "c1", "hub"], ["q", "2.11.0", "c1", "leaf"]]);
+  t.not(peerFirst.causes.get("x")?.cause, "does-not-belong");
+  // x, the first of its cluster to list leaf, is not the fleet's first server.
+  const notFirstOverall = domains([["o", "2.11.0", "c2", "other"], ["x", "2.10.27", "c1", "leaf"], ["h", "2.11.0", "c1", "hub"], ["l", "2.11.0", "c1", "leaf"], ["m", "2.11.0", "c1", "leaf"], ["n", "2.11.0", "c1", "hub"]]);
+  t.is(notFirstOverall.causes.get("x")?.detail, unlike("leaf", "hub"), "hub 2 (first at h) against leaf 2 (first at l, after h)");
+});
+
+test("more peers on a domain beat a domain listed earlier", (t) => {
+  const c = domains([["x", "2.10.27", "c1", "leaf"], ["h", "2.11.0", "c1", "hub"], ["l1", "2.11.0", "c1", "leaf"], ["l2", "2.11.0", "c1", "leaf"]]);
+  t.not(c.causes.get("x")?.cause, "does-not-belong", "leaf 2 against hub 1");
+  const d = domains([["h", "2.11.0", "c1", "hub"], ["l1", "2.11.0", "c1", "leaf"], ["l2", "2.11.0", "c1", "leaf"], ["x", "2.10.27", "c1", "hub"]]);
+  t.is(d.causes.get("x")?.detail, unlike("hub", "leaf"));
+});
+
+test("only the newest version's restarts are upgrade activity; a restart on an old version is not", (t) => {
+  const c = classify(fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["c", "2.10.27", 2]]), T0, T0 - 5 * HOUR);
+  t.is(c.state, "stalled");
+  t.is(c.reasons[2], "nothing has happened since a restarted on 2.11.0 10h ago (activity window 1h)");
+});
+
+test("a server's latest version change is what counts, not an earlier one", (t) => {
+  const f = fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["c", "2.10.20", 600]], T0 - 10 * HOUR);
+  f.observe(observation("c", "2.10.25", { id: "c2", startedAt: T0 - 9 * HOUR }), T0 - 9 * HOUR);
+  f.observe(observation("c", "2.10.27", { id: "c3", startedAt: T0 - 20 * MIN }), T0 - 20 * MIN);
+  const r = classify(f, T0, T0 - 10 * HOUR);
+  t.is(r.state, "rolling-upgrade");
+  t.is(r.reasons[2], "c changed from 2.10.25 to 2.10.27 20m ago (activity window 1h)");
+});
