@@ -329,3 +329,17 @@ test("a server's latest version change is what counts, not an earlier one", (t) 
   t.is(r.state, "rolling-upgrade");
   t.is(r.reasons[2], "c changed from 2.10.25 to 2.10.27 20m ago (activity window 1h)");
 });
+
+test("a rollback followed by a new upgrade is judged by the latest change, no longer as a rollback", (t) => {
+  const f = fleet([["a", "2.11.0", 600], ["b", "2.11.0", 600], ["c", "2.11.0", 600]], T0 - 10 * HOUR);
+  f.observe(observation("c", "2.10.27", { id: "c-back", startedAt: T0 - 9 * HOUR }), T0 - 9 * HOUR);
+  f.observe(observation("c", "2.10.28", { id: "c-up", startedAt: T0 - 8 * HOUR }), T0 - 8 * HOUR);
+  const c = classify(f, T0, T0 - 9 * HOUR);
+  t.is(c.causes.get("c")?.cause, "forgotten-server");
+  t.is(c.action, "upgrade 1 outlier server(s) to 2.11.0 (c)");
+});
+
+test("only newer outliers: the action is about them alone", (t) => {
+  const c = classify(fleet([["a", "2.10.27", 600], ["b", "2.10.27", 600], ["s", "2.11.0", 600]]), T0, T0 - 5 * HOUR);
+  t.is(c.action, "s run(s) the newer 2.11.0: finish the upgrade of the rest, or roll those back to 2.10.27 if the newer version is not wanted");
+});
