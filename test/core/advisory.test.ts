@@ -181,6 +181,7 @@ test("every fault of a dataset is named with where it is", (t) => {
   fault({ source: "x", advisories: [] }, `"as_of" must be a date (YYYY-MM-DD)`);
   fault({ source: "x", as_of: "on 2026-01-01", advisories: [] }, `"as_of" must be a date (YYYY-MM-DD)`);
   fault({ source: "x", as_of: "2026-01-01 or so", advisories: [] }, `"as_of" must be a date (YYYY-MM-DD)`);
+  fault({ source: "x", as_of: ["2026-01-01"], advisories: [] }, `"as_of" must be a date (YYYY-MM-DD)`);
   fault({ source: "x", as_of: "2026-01-01", advisories: {} }, `"advisories" must be a list`);
   fault({ source: "x", as_of: "2026-01-01" }, `"advisories" must be a list`);
   fault({ source: "x", as_of: "2026-01-01", advisories: [minimal, "CVE-2"] }, "advisories[1] must be an object");
@@ -220,6 +221,7 @@ test("a release table: validated, sorted oldest first, date and pre-release flag
   fault([], `the release table must be an object with a "releases" list`);
   fault({ releases: {} }, `the release table must be an object with a "releases" list`);
   fault({ releases: [{ version: "2.10.0" }, "2.11.0"] }, "releases[1].version must be a version");
+  fault({ releases: [null] }, "releases[0].version must be a version");
   fault({ releases: [{ version: 2 }] }, "releases[0].version must be a version");
   fault({ releases: [{ version: "2.11" }] }, "releases[0].version must be a version");
 });

@@ -71,6 +71,7 @@ test("histories: in time order, a change recorded by both kept once, changes tha
       { kind: VersionChangeKind.Rebuild, version: "2.10.24", from: "2.10.22", at: 2_000 },
       { kind: VersionChangeKind.Rebuild, version: "2.10.24+b", from: "2.10.22", at: 2_500 },
       { kind: VersionChangeKind.Rebuild, version: "2.10.24+b", from: "2.10.24", at: 2_700 },
+      { kind: VersionChangeKind.Downgrade, version: "2.10.22", from: "2.10.24", at: 3_002 },
     ],
   });
   t.deepEqual(mergeRecords(ours, stored).history, [
