@@ -280,9 +280,13 @@ async function benchReport(): Promise<void> {
       await waitUntil(`${total} servers`, async () => ((await reportOf(nc))!.report.server_count >= total ? true : undefined), 60_000);
       const stats0 = await serviceStats(nc);
       const cases: [string, Latencies][] = [];
+      // The floor answers exactly as many bytes as the report has now (checked, not assumed).
       const sizeOf = async () => {
-        const bytes = (await reportOf(nc))!.bytes;
+        const { bytes, report } = (await reportOf(nc))!;
+        if (report.server_count < total) throw new Error(`a report of ${report.server_count} servers, not ${total}`);
         await nc.request("versions.bench.floor.size", String(bytes), { timeout: 2000 });
+        const floorBytes = (await nc.request(FLOOR_SUBJECT, "", { timeout: 2000 })).data.length;
+        if (floorBytes !== bytes) throw new Error(`the floor answers ${floorBytes} bytes, the report has ${bytes}`);
         return bytes;
       };
       const bytes = await sizeOf();
@@ -339,7 +343,7 @@ async function benchKvWrites(): Promise<void> {
   const monitor = await startMonitor(cluster, { "last-seen-flush": `${flushMs}ms` });
   let sim: { stop: () => Promise<void> } | undefined;
   try {
-    const s = simulator(cluster, n, 1, 0.1, "kv", everyMs);
+    const s = simulator(cluster, n, 1, 0.1, "kvsim", everyMs);
     sim = s;
     await s.published;
     await waitUntil(`${n} servers`, () => (monitor.fleet.size >= n + 1 ? true : undefined), 60_000);

@@ -46,7 +46,7 @@ import { AdvisoryBook } from "./core/advisory-book.js";
 import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
-import { assessVisibility, type Visibility } from "./core/visibility.js";
+import { assessVisibility, visibilityFigures, type Visibility } from "./core/visibility.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -425,16 +425,10 @@ export class VersionMonitor {
   }
 
   stats(): Record<string, unknown> {
-    const v = this.visibility();
     return {
       servers: this.fleet.size,
-      visibility: {
-        last_ping_answered: v.lastPing?.answered ?? null,
-        expected_servers: v.expectedServers,
-        expected_clusters: v.expectedClusters,
-        not_answering: v.notAnswering.slice(0, 20),
-        unreachable: [...v.unreachable.keys()].slice(0, 20),
-      },
+      // From the latest rendering: assessing the whole fleet here would hold up the event loop at scale.
+      visibility: this.reports.visibility ?? visibilityFigures(this.visibility()),
       ingest: this.collector.stats,
       kv: this.store.stats,
       mismatch: this.tracker.stats,

@@ -16,6 +16,25 @@ export interface Visibility {
   readonly unreachable: ReadonlyMap<string, number>;
 }
 
+/** The figures `nats micro stats` shows of it (snake_case, names bounded). */
+export interface VisibilityFigures {
+  readonly last_ping_answered: number | null;
+  readonly expected_servers: number;
+  readonly expected_clusters: number;
+  readonly not_answering: readonly string[];
+  readonly unreachable: readonly string[];
+}
+
+export function visibilityFigures(v: Visibility, maxNames = 20): VisibilityFigures {
+  return {
+    last_ping_answered: v.lastPing?.answered ?? null,
+    expected_servers: v.expectedServers,
+    expected_clusters: v.expectedClusters,
+    not_answering: v.notAnswering.slice(0, maxNames),
+    unreachable: [...v.unreachable.keys()].slice(0, maxNames),
+  };
+}
+
 export function assessVisibility(fleet: Fleet, lastPing: PingRound | undefined, unreachable: ReadonlyMap<string, number>, now: number): Visibility {
   const expected = new Set<string>();
   const clusters = new Set<string>();

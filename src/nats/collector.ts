@@ -44,6 +44,12 @@ export interface CollectorStats {
   probes: number;
   /** Answers to LEAFZ pings. */
   leafz: number;
+  /**
+   * Times the system connection was lost. A server closes a connection that falls behind (a slow
+   * consumer: more than max_pending bytes waiting, or a write deadline missed), and whatever was in
+   * flight to it is gone; every server is pinged again once it is back.
+   */
+  disconnects: number;
 }
 
 type Parser = (data: Uint8Array) => ServerObservation;
@@ -67,6 +73,7 @@ export class Collector {
     pings: 0,
     probes: 0,
     leafz: 0,
+    disconnects: 0,
   };
   readonly #subs: Subscription[] = [];
   readonly #listeners: Listener[] = [];
@@ -203,7 +210,11 @@ export class Collector {
         this.opts.log.info({ server: s.server }, "system connection reconnected; pinging all servers");
         this.ping();
       } else if (s.type === "disconnect") {
-        this.opts.log.warn({ server: s.server }, "system connection lost; reconnecting");
+        this.stats.disconnects++;
+        this.opts.log.warn(
+          { server: s.server, disconnects: this.stats.disconnects },
+          "system connection lost; reconnecting (advertisements in flight are lost: if the server's log says Slow Consumer, it closed the connection for falling behind; every server is pinged again on reconnect)",
+        );
       }
     }
   }

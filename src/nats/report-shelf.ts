@@ -5,6 +5,7 @@ import type { FleetPolicy } from "../core/fleet.js";
 import type { Inventory } from "../core/inventory.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import type { ScopeVerdict } from "../core/scope-verdict.js";
+import type { VisibilityFigures } from "../core/visibility.js";
 import type { ReportQuery } from "../core/version-report.js";
 import type { FleetOp } from "./fleet-journal.js";
 import type { ReportContext, ReportSources } from "./report-encoding.js";
@@ -65,6 +66,7 @@ export class ReportShelf {
   /** The latest rendering: what it showed (revision, the report's instant) and when it ended on the monotonic clock. */
   #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
   #askedAt = 0;
+  #visibility: VisibilityFigures | undefined;
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
   readonly #judging = new Map<number, { resolve: (v: readonly ScopeVerdict[]) => void; fallback: () => readonly ScopeVerdict[] }>();
   readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null };
@@ -101,6 +103,11 @@ export class ReportShelf {
     for (const { resolve, fallback } of this.#judging.values()) resolve(fallback());
     this.#judging.clear();
     await worker?.terminate();
+  }
+
+  /** What the latest rendering saw of the fleet; undefined without a worker (then it is assessed on request). */
+  get visibility(): VisibilityFigures | undefined {
+    return this.#worker ? this.#visibility : undefined;
   }
 
   /** Takes one change to the fleet, for the worker's copy. */
@@ -211,6 +218,7 @@ export class ReportShelf {
     this.stats.background_builds++;
     this.stats.last_build_ms = Math.round(msg.ms * 10) / 10;
     this.stats.rendered_at = new Date(flight.at).toISOString();
+    this.#visibility = msg.visibility;
     for (const r of msg.reports) {
       const entry = this.#entries.get(r.key);
       if (entry) entry.rendered = r;

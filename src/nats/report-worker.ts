@@ -12,7 +12,7 @@ import type { ReportQuery } from "../core/version-report.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
 import { encodeReport, visibilityOf, type ReportContext } from "./report-encoding.js";
-import type { Visibility } from "../core/visibility.js";
+import { visibilityFigures, type Visibility, type VisibilityFigures } from "../core/visibility.js";
 import { RequestError } from "./report-request.js";
 
 /** Main thread to worker. */
@@ -31,7 +31,7 @@ export type RenderedReport =
 /** Worker to main thread. */
 export type FromReportWorker =
   | { readonly type: "ready" }
-  | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[] }
+  | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[]; readonly visibility: VisibilityFigures }
   | { readonly type: "judged"; readonly id: number; readonly verdicts: readonly ScopeVerdict[] };
 
 export interface ReportWorkerData {
@@ -71,7 +71,7 @@ if (parentPort) {
         const started = performance.now();
         const visibility = visibilityOf(fleet, msg.ctx);
         const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query, visibility));
-        const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports };
+        const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports, visibility: visibilityFigures(visibility) };
         port.postMessage(reply, reports.flatMap((r) => ("bytes" in r ? [r.bytes.buffer as ArrayBuffer] : [])));
         return;
       }
