@@ -1,7 +1,7 @@
 import test from "ava";
 import { ObservationKind } from "../../src/core/observation.js";
 import { decodeServerRecord, encodeServerRecord, RecordDecodeError } from "../../src/core/server-record-codec.js";
-import { applyObservation } from "../../src/core/server-record.js";
+import { applyObservation, MAX_HISTORY } from "../../src/core/server-record.js";
 import { observation } from "../helpers/observations.js";
 
 const record = () => {
@@ -126,3 +126,14 @@ test("message: a null history entry", message, (o) => ({ ...o, history: [null] }
 test("message: a history kind unknown", message, (o) => ({ ...o, history: [{ kind: "teleport", version: "2.10.1", at: "2024-01-01T00:00:00Z" }] }), `field "history.kind" has an unknown value`);
 test("message: a history origin that is not a version", message, (o) => ({ ...o, history: [{ kind: "upgrade", version: "2.10.1", from: "old", at: "2024-01-01T00:00:00Z" }] }), `field "from" is not a version`);
 test("message: a history entry without a time", message, (o) => ({ ...o, history: [{ kind: "upgrade", version: "2.10.1" }] }), `field "at" must be a string`);
+
+test("a record is read back from the bytes KV hands over as well as from text", (t) => {
+  const r = record();
+  t.deepEqual(decodeServerRecord(new TextEncoder().encode(encodeServerRecord(r))), r);
+});
+
+test("a history of exactly the kept length is read back", (t) => {
+  const o = JSON.parse(encodeServerRecord(record()));
+  const history = Array.from({ length: MAX_HISTORY }, (_, i) => ({ kind: i === 0 ? "first-seen" : "rebuild", version: `2.10.24+b${i}`, at: "2024-01-01T00:00:00Z" }));
+  t.is(decodeServerRecord(JSON.stringify({ ...o, history })).history.length, MAX_HISTORY);
+});
