@@ -41,7 +41,7 @@ export class AdvisoryBook {
     return { count: list.length, ids: list.slice(0, MAX_IDS).map((a) => a.id), worst_severity: worstSeverity(list) };
   }
 
-  /** The versions among these servers that nats-server advisories affect, oldest first, with their servers. */
+  /** The versions among these servers that nats-server advisories affect, with their servers; in version-text order, so that two evaluations list them alike. */
   affectedVersions(members: readonly ServerRecord[]): AffectedVersion[] {
     const counts = new Map<string, number>();
     for (const m of members) counts.set(m.version, (counts.get(m.version) ?? 0) + 1);

@@ -94,9 +94,15 @@ export interface ClusterGate {
   readonly servers: readonly { readonly name: string; readonly version: string; readonly state: string; readonly health: string }[];
 }
 
+/** Healthy: "ok" with no status code, or with 200; an "ok" under any other code is not. */
+function isHealthy(h: HealthAnswer | undefined): boolean {
+  return h?.status === "ok" && (h.statusCode === undefined || h.statusCode === 200);
+}
+
 function healthText(h: HealthAnswer | undefined): string {
   if (!h) return "no answer";
-  if (h.status === "ok" && (h.statusCode === undefined || h.statusCode === 200)) return "ok";
+  if (isHealthy(h)) return "ok";
+  if (h.errors.length === 0 && !h.error && h.statusCode !== undefined && h.statusCode !== 200) return `${h.status} (status code ${h.statusCode})`;
   const failing = h.errors.map((e) => [e.type, e.stream ?? "", e.consumer ?? ""].filter((x) => x !== "").join(" ") + (e.error ? `: ${e.error}` : ""));
   return `${h.status}${failing.length > 0 ? ` (${failing.slice(0, 3).join("; ")}${failing.length > 3 ? ` and ${failing.length - 3} more` : ""})` : h.error ? ` (${h.error})` : ""}`;
 }
@@ -126,7 +132,7 @@ function reasonsOf(f: GateFacts, policy: GatePolicy): GateReason[] {
     }
     const h = f.health.get(r.name);
     if (!h) wait(`no-health:${r.name}`, `${r.name} did not answer its health check (HEALTHZ) in time`);
-    else if (healthText(h) !== "ok") wait(`unhealthy:${r.name}`, `${r.name} is not healthy yet: ${healthText(h)}`);
+    else if (!isHealthy(h)) wait(`unhealthy:${r.name}`, `${r.name} is not healthy yet: ${healthText(h)}`);
   }
   if (f.jetstream) {
     if (!f.meta) wait("meta:leader", "the JetStream meta group has no leader (or it did not answer)");

@@ -3,6 +3,7 @@ import { Svcm, type Service, type ServiceMsg } from "@nats-io/services";
 import type { Logger } from "pino";
 import { packageInfo } from "../package-info.js";
 import { RequestError } from "./report-request.js";
+import { EndpointErrors } from "./endpoint-errors.js";
 
 export const SERVICE_NAME = "version-monitor";
 export const REPORT_SUBJECT = "versions.report";
@@ -27,6 +28,7 @@ export interface ReportServiceOptions {
  * them answers each request.
  */
 export async function startReportService(nc: NatsConnection, opts: ReportServiceOptions): Promise<Service> {
+  let errors: EndpointErrors | undefined;
   const service = await new Svcm(nc).add({
     name: SERVICE_NAME,
     version: packageInfo.version,
@@ -41,7 +43,7 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
       request: 'empty, or JSON {"cluster"?: string, "server"?: string, "page"?: int, "page_size"?: int}',
       response: "application/json",
     },
-    handler: (err, msg) => void answer(err, msg, "report", opts.report, opts.log),
+    handler: (err, msg) => void answer(err, msg, "report", opts.report, opts.log, errors),
   });
   service.addEndpoint("events", {
     subject: EVENTS_SUBJECT,
@@ -50,7 +52,7 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
       request: 'empty, or JSON {"scope"?: "system"|"cluster:<name>", "cluster"?: string, "type"?: string, "limit"?: int, "page"?: int}',
       response: "application/json",
     },
-    handler: (err, msg) => void answer(err, msg, "events", opts.events, opts.log),
+    handler: (err, msg) => void answer(err, msg, "events", opts.events, opts.log, errors),
   });
   service.addEndpoint("upgrade", {
     subject: UPGRADE_SUBJECT,
@@ -59,12 +61,14 @@ export async function startReportService(nc: NatsConnection, opts: ReportService
       request: 'empty, or JSON {"cluster"?: string}',
       response: "application/json",
     },
-    handler: (err, msg) => void answer(err, msg, "upgrade", opts.upgrade, opts.log),
+    handler: (err, msg) => void answer(err, msg, "upgrade", opts.upgrade, opts.log, errors),
   });
+  // Counts every error reply; built once the endpoints exist (the handlers run only after that).
+  errors = new EndpointErrors(service);
   return service;
 }
 
-async function answer(err: Error | null, msg: ServiceMsg, what: string, reply: (body: Uint8Array) => Uint8Array | Promise<Uint8Array>, log: Logger): Promise<void> {
+async function answer(err: Error | null, msg: ServiceMsg, what: string, reply: (body: Uint8Array) => Uint8Array | Promise<Uint8Array>, log: Logger, errors: EndpointErrors | undefined): Promise<void> {
   if (err) {
     log.error({ err: err.message }, `${what} endpoint stopped`);
     return;
@@ -72,11 +76,9 @@ async function answer(err: Error | null, msg: ServiceMsg, what: string, reply: (
   try {
     msg.respond(await reply(msg.data));
   } catch (e) {
-    if (e instanceof RequestError) {
-      msg.respondError(e.code, e.message);
-    } else {
-      log.error({ err: e }, `${what} failed`);
-      msg.respondError(500, `internal error while answering ${what}`);
-    }
+    const [code, message] = e instanceof RequestError ? [e.code, e.message] : [500, `internal error while answering ${what}`];
+    if (!(e instanceof RequestError)) log.error({ err: e }, `${what} failed`);
+    errors?.count(what, message);
+    msg.respondError(code, message);
   }
 }

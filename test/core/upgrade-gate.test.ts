@@ -148,6 +148,8 @@ test("health texts: ok only with status ok and code 200 or none; failing assets 
   const healthOf = (h: HealthAnswer) => judgeCluster({ ...f, health: new Map([...f.health, ["a", h]]) }, first).servers.find((s) => s.name === "a")!.health;
   t.is(healthOf({ status: "ok", errors: [] }), "ok");
   t.is(healthOf({ status: "unavailable", statusCode: 200, errors: [] }), "unavailable");
+  t.is(healthOf({ status: "ok", statusCode: 503, errors: [] }), "ok (status code 503)", "an ok under another code is not ok");
+  t.is(healthOf({ status: "unavailable", statusCode: 503, errors: [] }), "unavailable (status code 503)");
   const asset = (i: number) => ({ type: "CONSUMER", stream: `S${i}`, consumer: `C${i}`, error: "not current" });
   t.is(healthOf({ status: "error", errors: [asset(1), { type: "JETSTREAM" }] }), "error (CONSUMER S1 C1: not current; JETSTREAM)");
   t.is(healthOf({ status: "error", errors: [asset(1), asset(2), asset(3)] }), "error (CONSUMER S1 C1: not current; CONSUMER S2 C2: not current; CONSUMER S3 C3: not current)");
@@ -249,4 +251,11 @@ test("the settle hold: its text, and ready exactly at the settle time", (t) => {
     { key: "settle", verdict: "wait", text: "every check passed 2s ago; holding 3s to see that it stays so", since: new Date(NOW - 2_000).toISOString() },
   ]);
   t.is(judgeCluster(facts(), (k) => (k === "settle" ? NOW - 2_999 : NOW)).verdict, Verdict.Wait);
+});
+
+test("an \"ok\" status under a status code other than 200 holds the gate", (t) => {
+  const f = facts();
+  const g = judgeCluster({ ...f, health: new Map([...f.health, ["a", { status: "ok", statusCode: 503, errors: [] }]]) }, first);
+  t.is(g.verdict, Verdict.Wait);
+  t.true(g.reasons.some((r) => r.key === "unhealthy:a" && r.text === "a is not healthy yet: ok (status code 503)"), JSON.stringify(g.reasons));
 });
