@@ -39,6 +39,8 @@ const BUILD_GAP_FACTOR = 2;
 /** Journal entries sent to the worker in one message, so that a burst never piles up in memory. */
 const OPS_PER_MESSAGE = 5000;
 const DEFAULT_KEY = "{}";
+/** The worker's judgement is waited for this long; then the scopes are judged on this thread. */
+const JUDGE_TIMEOUT_MS = 10_000;
 
 interface Entry {
   readonly query: ReportQuery;
@@ -61,7 +63,7 @@ export class ReportShelf {
   #ready = false;
   #ops: FleetOp[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #inFlight: { id: number; revision: string; at: number; keys: Set<string> } | undefined;
+  #inFlight: { id: number; revision: string; at: number } | undefined;
   #seq = 0;
   /** The latest rendering: what it showed (revision, the report's instant) and when it ended on the monotonic clock. */
   #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
@@ -69,7 +71,7 @@ export class ReportShelf {
   #visibility: VisibilityFigures | undefined;
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
   readonly #judging = new Map<number, { resolve: (v: readonly ScopeVerdict[]) => void; fallback: () => readonly ScopeVerdict[] }>();
-  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null };
+  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null, judged_here_after_timeout: 0 };
 
   constructor(opts: ReportShelfOptions) {
     this.#opts = opts;
@@ -183,7 +185,7 @@ export class ReportShelf {
     const ctx = this.#opts.context();
     const queries = [...this.#entries].map(([key, e]) => ({ key, query: e.query }));
     const id = ++this.#seq;
-    this.#inFlight = { id, revision, at: ctx.now, keys: new Set(queries.map((q) => q.key)) };
+    this.#inFlight = { id, revision, at: ctx.now };
     this.#post({ type: "build", id, ctx, queries });
   }
 
@@ -196,7 +198,20 @@ export class ReportShelf {
     if (!this.#worker || !this.#ready) return Promise.resolve(here());
     const id = ++this.#seq;
     return new Promise((resolve) => {
-      this.#judging.set(id, { resolve, fallback: here });
+      // A worker that does not answer (stuck on a huge rendering) must not stop the tracker.
+      const timer = setTimeout(() => {
+        if (!this.#judging.delete(id)) return;
+        this.stats.judged_here_after_timeout++;
+        resolve(here());
+      }, JUDGE_TIMEOUT_MS);
+      timer.unref();
+      this.#judging.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        fallback: here,
+      });
       this.#post({ type: "judge", id, now, policy, since });
     });
   }
