@@ -103,7 +103,8 @@ test("each fact of the same process that changes is material, and kept", (t) => 
     ["git commit", { kind: ObservationKind.Varz, gitCommit: "def" }, "gitCommit", "def"],
     ["leaf", { kind: ObservationKind.Varz, leaf: true }, "leaf", true],
   ] as const) {
-    const { record, material } = applyObservation(prev, observation("n1", "2.10.22", over), 200);
+    // Everything else as before (the same start time), so that this one fact is the only news.
+    const { record, material } = applyObservation(prev, observation("n1", "2.10.22", { startedAt: 50, ...over }), 200);
     t.true(material, what);
     t.is(record[field], value, what);
     t.is(record.lastSeen, 200, what);
