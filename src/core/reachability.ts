@@ -35,29 +35,22 @@ function watched(fleet: Fleet, now: number): ServerRecord[] {
   return [...fleet.records()].filter((r) => r.state === ServerState.Running && fleet.isLive(r, now));
 }
 
-/** The two latest STATSZ sightings among a cluster's members: the latest of anyone's peers in O(1). */
-function latestSightings(fleet: Fleet, members: readonly ServerRecord[]): { first?: { name: string; at: number }; second?: number } {
-  let first: { name: string; at: number } | undefined;
-  let second: number | undefined;
+/** The member heard from last by STATSZ, and when. */
+function latestSighting(fleet: Fleet, members: readonly ServerRecord[]): { name: string; at: number } | undefined {
+  let latest: { name: string; at: number } | undefined;
   for (const m of members) {
     const at = fleet.sighting(m.name)?.at;
-    if (at === undefined) continue;
-    if (!first || at > first.at) {
-      second = first?.at;
-      first = { name: m.name, at };
-    } else if (second === undefined || at > second) {
-      second = at;
-    }
+    if (at !== undefined && (!latest || at > latest.at)) latest = { name: m.name, at };
   }
-  return { ...(first ? { first } : {}), ...(second !== undefined ? { second } : {}) };
+  return latest;
 }
 
 /** Whether a peer heard after `since` no longer lists `r` among its routes. */
-function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerRecord[], since: number, latest: ReturnType<typeof latestSightings>): boolean {
-  // No peer heard after `since`: nobody can have dropped it since (the common case, answered
-  // without looking at every peer, which made this check quadratic in a cluster's size).
-  const newestPeer = latest.first?.name === r.name ? latest.second : latest.first?.at;
-  if (newestPeer === undefined || newestPeer <= since) return false;
+function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerRecord[], since: number, latest: { name: string; at: number } | undefined): boolean {
+  // Nobody heard after `since` (the server itself is never heard after its own last-seen): nobody
+  // can have dropped it since. Answered without looking at every peer, which made this check
+  // quadratic in a cluster's size.
+  if (!latest || latest.name === r.name || latest.at <= since) return false;
   return peers.some((p) => {
     const s = p !== r ? fleet.sighting(p.name) : undefined;
     return s !== undefined && s.at > since && !s.routes.has(r.name);
@@ -71,7 +64,7 @@ export function clustersToProbe(fleet: Fleet, now: number): string[] {
     const latest = fleet.probes(cluster)?.latest;
     if (latest !== undefined && now - latest < ReachabilityTiming.reprobeMs) continue;
     const overdue = (r: ServerRecord) => now - r.lastSeen > advertisementIntervalMs(r.version) + ReachabilityTiming.silenceSlackMs;
-    const sighted = latestSightings(fleet, members);
+    const sighted = latestSighting(fleet, members);
     if (members.some((r) => overdue(r) || droppedByPeer(fleet, r, members, r.lastSeen, sighted))) out.push(cluster);
   }
   return out;
