@@ -39,6 +39,13 @@ export class SimulatedServers {
     for (const s of this.servers.values()) this.#advertise(s);
   }
 
+  /** One server's advertisement now. */
+  advertise(name: string): void {
+    const s = this.servers.get(name);
+    if (!s) throw new Error(`no simulated server ${name}`);
+    this.#advertise(s);
+  }
+
   #advertise(s: SimulatedServer): void {
     const id = `NSIM${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`;
     const msg = {
