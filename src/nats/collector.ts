@@ -123,16 +123,21 @@ export class Collector {
     if (this.opts.onLeafLinks) this.nc.publish(SysSubject.PingLeafz, "", { reply: this.#leafzInbox });
   }
 
-  #leafz(msg: Msg): void {
-    let answer: LeafzAnswer;
+  /** Parses untrusted $SYS bytes; what does not parse is counted by reason and skipped. */
+  #parsed<T>(msg: Msg, parse: (data: Uint8Array) => T): T | undefined {
     try {
-      answer = parseLeafz(msg.data);
+      return parse(msg.data);
     } catch (err) {
       const reason = err instanceof AdvertisementError ? err.reason : RejectReason.BadField;
       this.stats.rejected[reason]++;
-      this.opts.log.debug({ subject: msg.subject, reason, err: (err as Error).message }, "ignoring a malformed LEAFZ answer");
-      return;
+      this.opts.log.debug({ subject: msg.subject, reason, err: (err as Error).message }, "ignoring a malformed $SYS message");
+      return undefined;
     }
+  }
+
+  #leafz(msg: Msg): void {
+    const answer = this.#parsed(msg, parseLeafz);
+    if (!answer) return;
     this.stats.leafz++;
     this.opts.onLeafLinks?.(answer);
   }
@@ -168,15 +173,8 @@ export class Collector {
   }
 
   #handle(msg: Msg, parse: Parser): void {
-    let obs: ServerObservation;
-    try {
-      obs = parse(msg.data);
-    } catch (err) {
-      const reason = err instanceof AdvertisementError ? err.reason : RejectReason.BadField;
-      this.stats.rejected[reason]++;
-      this.opts.log.debug({ subject: msg.subject, reason, err: (err as Error).message }, "ignoring a malformed $SYS message");
-      return;
-    }
+    const obs = this.#parsed(msg, parse);
+    if (!obs) return;
     this.stats.received[obs.kind]++;
     if (msg.subject.startsWith(this.#statsInbox + ".")) {
       const token = msg.subject.slice(this.#statsInbox.length + 1);
