@@ -1,7 +1,7 @@
 import type { Fleet } from "./fleet.js";
 import type { ServerRecord } from "./server-record.js";
 import { gradeGap, type GapGrade } from "./version-gap.js";
-import { Direction } from "./version-summary.js";
+import { directionOf, type Direction } from "./version-summary.js";
 import { compareVersions, parseVersion } from "./version.js";
 
 /** A leaf a hub lists by name, whose server never advertised to the system account. */
@@ -48,15 +48,12 @@ export function leavesView(fleet: Fleet, leaves: readonly ServerRecord[], target
   const versions = [...counts]
     .map(([version, count]) => ({ version, count, parsed: parseVersion(version)! }))
     .sort((a, b) => compareVersions(b.parsed, a.parsed))
-    .map(({ version, count, parsed }) => {
-      const cmp = target ? compareVersions(parsed, target) : 0;
-      return {
-        version,
-        count,
-        gap: target ? gradeGap(target, parsed) : null,
-        direction: target ? (cmp < 0 ? Direction.Older : cmp > 0 ? Direction.Newer : Direction.Same) : null,
-      };
-    });
+    .map(({ version, count, parsed }) => ({
+      version,
+      count,
+      gap: target ? gradeGap(target, parsed) : null,
+      direction: target ? directionOf(parsed, target) : null,
+    }));
   const clusters = [...new Set(leaves.map((r) => r.cluster))].sort();
   return {
     servers: leaves.length,

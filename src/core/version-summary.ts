@@ -43,6 +43,12 @@ export function pickTarget(groups: readonly { version: Version; count: number }[
   return best?.version;
 }
 
+/** Where a version stands against the target. */
+export function directionOf(version: Version, target: Version): Direction {
+  const cmp = compareVersions(version, target);
+  return cmp < 0 ? Direction.Older : cmp > 0 ? Direction.Newer : Direction.Same;
+}
+
 /** Groups servers by version, picks the target and grades every outlier's gap. */
 export function summarizeVersions(records: Iterable<ServerRecord>): VersionSummary {
   const byVersion = new Map<string, { version: Version; members: ServerRecord[] }>();
@@ -64,8 +70,7 @@ export function summarizeVersions(records: Iterable<ServerRecord>): VersionSumma
   for (const g of [...all].reverse()) {
     if (!target || g.version.text === target.text) continue;
     const grade = gradeGap(target, g.version);
-    const cmp = compareVersions(g.version, target);
-    const direction = cmp < 0 ? Direction.Older : cmp > 0 ? Direction.Newer : Direction.Same;
+    const direction = directionOf(g.version, target);
     gap = maxGap(gap, grade);
     for (const record of g.members) outliers.push({ record, gap: grade, direction });
   }
