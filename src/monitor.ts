@@ -6,7 +6,7 @@ import type { MonitorConfig } from "./config/monitor-config.js";
 import { Fleet, ObserveOutcome } from "./core/fleet.js";
 import { JournaledFleet } from "./nats/fleet-journal.js";
 import { ReportShelf } from "./nats/report-shelf.js";
-import type { ReportContext } from "./nats/report-encoding.js";
+import { reportOptions, visibilityOf, type ReportContext, type ReportSources } from "./nats/report-encoding.js";
 import { mergeRecords } from "./core/merge-records.js";
 import type { ServerObservation } from "./core/observation.js";
 import type { ServerRecord } from "./core/server-record.js";
@@ -46,7 +46,7 @@ import { AdvisoryBook } from "./core/advisory-book.js";
 import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
-import { assessVisibility, visibilityFigures, type Visibility } from "./core/visibility.js";
+import { visibilityFigures, type Visibility } from "./core/visibility.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -154,7 +154,7 @@ export class VersionMonitor {
       now,
       fleetPolicy,
       advisories: bundledAdvisories,
-      sources: () => ({ fleet: this.fleet, book: this.#book, inventory: this.inventory.current }),
+      sources: () => this.#reportSources(),
       context: () => this.#reportContext(),
       revision: () => this.#reportRevision(),
     });
@@ -349,11 +349,8 @@ export class VersionMonitor {
   }
 
   report(query: ReportQuery = {}, limits: ReportLimits = defaultReportLimits): VersionReport {
-    const now = this.now();
-    return buildReport(this.fleet, now, query, { limits, policy: this.config.policy, sinceOf: this.tracker.sinceOf, visibility: this.visibility(now), warnings: this.#ownWarnings(now),
-      advisories: this.#book,
-      ...(this.inventory.current ? { inventory: this.inventory.current } : {}),
-    });
+    const ctx = this.#reportContext();
+    return buildReport(this.fleet, ctx.now, query, reportOptions(this.#reportSources(), ctx, limits, visibilityOf(this.fleet, ctx)));
   }
 
   /** Warnings about the service itself, before the servers'. */
@@ -376,7 +373,11 @@ export class VersionMonitor {
 
   /** What the monitor sees of the system now: answers to its last ping, unreachable servers. */
   visibility(now = this.now()): Visibility {
-    return assessVisibility(this.fleet, this.#rounds.last(now), this.#unreachable(now), now);
+    return visibilityOf(this.fleet, { now, lastPing: this.#rounds.last(now), pingsRefused: this.#pingsRefused() });
+  }
+
+  #reportSources(): ReportSources {
+    return { fleet: this.fleet, book: this.#book, inventory: this.inventory.current };
   }
 
   /** Unreachable servers, unless the server refuses the pings that would show them reachable. */

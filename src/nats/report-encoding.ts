@@ -4,7 +4,7 @@ import type { Inventory } from "../core/inventory.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import type { PingRound } from "../core/ping-rounds.js";
 import { unreachableServers } from "../core/reachability.js";
-import { buildReport, defaultReportLimits, type ReportLimits, type ReportQuery, type Warning } from "../core/version-report.js";
+import { buildReport, defaultReportLimits, type ReportLimits, type ReportOptions, type ReportQuery, type Warning } from "../core/version-report.js";
 import { assessVisibility, type Visibility } from "../core/visibility.js";
 import { RequestError } from "./report-request.js";
 
@@ -29,7 +29,7 @@ export interface ReportSources {
 }
 
 /** What the monitor sees of the whole fleet at `ctx.now`: the same for every query of one rendering pass. */
-export function visibilityOf(fleet: Fleet, ctx: ReportContext): Visibility {
+export function visibilityOf(fleet: Fleet, ctx: Pick<ReportContext, "now" | "lastPing" | "pingsRefused">): Visibility {
   return assessVisibility(fleet, ctx.lastPing, unreachableServers(fleet, ctx.now, !ctx.pingsRefused), ctx.now);
 }
 
@@ -38,20 +38,24 @@ export function visibilityOf(fleet: Fleet, ctx: ReportContext): Visibility {
  * fleet does not fit, the lists in it are halved until it does. Runs on the report worker, and on
  * the event loop only for a query nobody asked before.
  */
+/** Everything a report is built from besides the fleet, the clock and the query. */
+export function reportOptions(sources: ReportSources, ctx: ReportContext, limits: ReportLimits, visibility: Visibility): Partial<ReportOptions> {
+  return {
+    limits,
+    policy: ctx.policy,
+    sinceOf: (scope) => ctx.since.get(scope),
+    visibility,
+    warnings: ctx.warnings,
+    advisories: sources.book,
+    ...(sources.inventory ? { inventory: sources.inventory } : {}),
+  };
+}
+
 export function encodeReport(sources: ReportSources, ctx: ReportContext, query: ReportQuery, visibility = visibilityOf(sources.fleet, ctx)): Uint8Array {
-  const { fleet, book, inventory } = sources;
   // The page size asked for stands unless the reply would not fit; then everything shrinks.
   let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
   for (;;) {
-    const report = buildReport(fleet, ctx.now, { ...query, pageSize: limits.pageSize }, {
-      limits,
-      policy: ctx.policy,
-      sinceOf: (scope) => ctx.since.get(scope),
-      visibility,
-      warnings: ctx.warnings,
-      advisories: book,
-      ...(inventory ? { inventory } : {}),
-    });
+    const report = buildReport(sources.fleet, ctx.now, { ...query, pageSize: limits.pageSize }, reportOptions(sources, ctx, limits, visibility));
     const bytes = new TextEncoder().encode(JSON.stringify(report));
     if (bytes.length <= ctx.maxPayload) return bytes;
     if (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1) {
