@@ -51,6 +51,21 @@ export function reportOptions(sources: ReportSources, ctx: ReportContext, limits
   };
 }
 
+/** One query's outcome: the reply, or the error to answer with. */
+export type RenderedReport =
+  | { readonly key: string; readonly bytes: Uint8Array }
+  | { readonly key: string; readonly error: { readonly message: string; readonly code: number } };
+
+/** One query rendered: a request the report cannot answer becomes its error; anything else is thrown. */
+export function renderReport(sources: ReportSources, ctx: ReportContext, key: string, query: ReportQuery, visibility?: Visibility): RenderedReport {
+  try {
+    return { key, bytes: encodeReport(sources, ctx, query, visibility) };
+  } catch (err) {
+    if (err instanceof RequestError) return { key, error: { message: err.message, code: err.code } };
+    throw err;
+  }
+}
+
 export function encodeReport(sources: ReportSources, ctx: ReportContext, query: ReportQuery, visibility = visibilityOf(sources.fleet, ctx)): Uint8Array {
   // The page size asked for stands unless the reply would not fit; then everything shrinks.
   let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };

@@ -8,10 +8,9 @@ import type { ScopeVerdict } from "../core/scope-verdict.js";
 import type { VisibilityFigures } from "../core/visibility.js";
 import type { ReportQuery } from "../core/version-report.js";
 import type { FleetOp } from "./fleet-journal.js";
-import type { ReportContext, ReportSources } from "./report-encoding.js";
-import { encodeReport } from "./report-encoding.js";
+import { renderReport, type RenderedReport, type ReportContext, type ReportSources } from "./report-encoding.js";
 import { RequestError } from "./report-request.js";
-import type { FromReportWorker, RenderedReport, ReportWorkerData, ToReportWorker } from "./report-worker.js";
+import type { FromReportWorker, ReportWorkerData, ToReportWorker } from "./report-worker.js";
 
 export interface ReportShelfOptions {
   readonly log: Logger;
@@ -143,18 +142,9 @@ export class ReportShelf {
     if (!entry.rendered) {
       // Asked for the first time: built here, once; from now on the worker keeps it current.
       this.stats.on_request_builds++;
-      entry.rendered = this.#renderHere(key, query);
+      entry.rendered = renderReport(this.#opts.sources(), this.#opts.context(), key, query);
     }
     return unwrap(entry.rendered);
-  }
-
-  #renderHere(key: string, query: ReportQuery): RenderedReport {
-    try {
-      return { key, bytes: encodeReport(this.#opts.sources(), this.#opts.context(), query) };
-    } catch (err) {
-      if (err instanceof RequestError) return { key, error: { message: err.message, code: err.code } };
-      throw err;
-    }
   }
 
   /** Without a worker: built on request, and kept while nothing changes within the second. */
@@ -163,7 +153,7 @@ export class ReportShelf {
     const hit = this.#fallbackCache.get(key);
     if (hit?.version === version) return hit.bytes;
     this.stats.on_request_builds++;
-    const bytes = unwrap(this.#renderHere(key, query));
+    const bytes = unwrap(renderReport(this.#opts.sources(), this.#opts.context(), key, query));
     if (this.#fallbackCache.size >= MAX_QUERIES) this.#fallbackCache.clear();
     this.#fallbackCache.set(key, { version, bytes });
     return bytes;

@@ -11,9 +11,8 @@ import { judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
 import type { ReportQuery } from "../core/version-report.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
-import { encodeReport, visibilityOf, type ReportContext } from "./report-encoding.js";
+import { renderReport, visibilityOf, type RenderedReport, type ReportContext, type ReportSources } from "./report-encoding.js";
 import { visibilityFigures, type Visibility, type VisibilityFigures } from "../core/visibility.js";
-import { RequestError } from "./report-request.js";
 
 /** Main thread to worker. */
 export type ToReportWorker =
@@ -22,11 +21,6 @@ export type ToReportWorker =
   | { readonly type: "inventory"; readonly inventory: Inventory | null }
   | { readonly type: "build"; readonly id: number; readonly ctx: ReportContext; readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[] }
   | { readonly type: "judge"; readonly id: number; readonly now: number; readonly policy: MismatchPolicy; readonly since: ReadonlyMap<string, number> };
-
-/** One query's outcome: the reply, or the error to answer with. */
-export type RenderedReport =
-  | { readonly key: string; readonly bytes: Uint8Array }
-  | { readonly key: string; readonly error: { readonly message: string; readonly code: number } };
 
 /** Worker to main thread. */
 export type FromReportWorker =
@@ -39,12 +33,12 @@ export interface ReportWorkerData {
   readonly advisories: AdvisoryDataset;
 }
 
-function render(sources: Parameters<typeof encodeReport>[0], ctx: ReportContext, key: string, query: ReportQuery, visibility: Visibility): RenderedReport {
+/** A rendering that failed for another reason than the request is answered as a 500, not lost with the worker. */
+function render(sources: ReportSources, ctx: ReportContext, key: string, query: ReportQuery, visibility: Visibility): RenderedReport {
   try {
-    return { key, bytes: encodeReport(sources, ctx, query, visibility) };
+    return renderReport(sources, ctx, key, query, visibility);
   } catch (err) {
-    const code = err instanceof RequestError ? err.code : 500;
-    return { key, error: { message: err instanceof RequestError ? err.message : `internal error while building the report: ${(err as Error).message}`, code } };
+    return { key, error: { message: `internal error while building the report: ${(err as Error).message}`, code: 500 } };
   }
 }
 
