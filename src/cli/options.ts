@@ -34,6 +34,9 @@ export const commandOptions: Record<string, Options> = {
     "handover-after": { type: "string" },
     "wait-for-servers": { type: "boolean" },
     "log-level": { type: "string" },
+    "metrics-listen": { type: "string" },
+    "metrics-max-servers": { type: "string" },
+    "metrics-max-scopes": { type: "string" },
   },
   report: {
     ...connection(""),

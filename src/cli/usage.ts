@@ -6,6 +6,7 @@ Usage:
                               [--leaf-max-mismatch 7d] [--activity-window 1h] [--evaluate-interval 5s] [--events-stream NAME]
                               [--events-max-age 90d] [--events-max-msgs N] [--events-duplicate-window 1h]
                               [--handover-after 2s] [--wait-for-servers] [--log-level info]
+                              [--metrics-listen HOST:PORT] [--metrics-max-servers 10000] [--metrics-max-scopes 1000]
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
                               [--page-size N] [--json] [--timeout 5s]
   nats-version-monitor events [connection flags] [--scope system|cluster:NAME] [--cluster NAME]

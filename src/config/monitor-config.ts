@@ -1,6 +1,7 @@
 import { ConfigError } from "./config-error.js";
 import { resolveConnection, type ConnectionConfig, type Flags } from "./connection-config.js";
 import { parseDuration } from "./duration.js";
+import { parseListenAddress, type ListenAddress } from "./listen-address.js";
 import { defaultMismatchPolicy, type MismatchPolicy } from "../core/mismatch-policy.js";
 
 export interface MonitorConfig {
@@ -24,6 +25,19 @@ export interface MonitorConfig {
   /** At start, wait (warning every poll interval) for servers that do not answer yet, instead of exiting 2. */
   readonly waitForServers: boolean;
   readonly logLevel: string;
+  /** The Prometheus /metrics endpoint; absent unless asked for (--metrics-listen). */
+  readonly metrics?: MetricsConfig;
+}
+
+/** The Prometheus endpoint: where it listens, and how many per-server and per-scope series it shows at most. */
+export interface MetricsConfig {
+  readonly listen: ListenAddress;
+  /** The flag or environment variable the address came from, for messages. */
+  readonly setting: string;
+  /** Servers beyond this many get no per-server series (they are counted instead). */
+  readonly maxServers: number;
+  /** Scopes (the system, each cluster) beyond this many get no per-scope series (they are counted instead). */
+  readonly maxScopes: number;
 }
 
 /** The event stream: stores each event once, keeps the history, republishes onto versions.mismatch(.>). */
@@ -52,6 +66,8 @@ export function defaultMonitorSettings() {
     eventsDuplicateWindowMs: 3_600_000,
     handoverMs: 2_000,
     logLevel: "info",
+    metricsMaxServers: 10_000,
+    metricsMaxScopes: 1_000,
   };
 }
 
@@ -108,6 +124,16 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
   const maxMsgsText = str(flags, env, "events-max-msgs", "VERSION_MONITOR_EVENTS_MAX_MSGS");
   const maxMsgs = maxMsgsText ? Number(maxMsgsText.value) : d.eventsMaxMsgs;
   if (!Number.isInteger(maxMsgs) || maxMsgs < 100) throw new ConfigError(`${maxMsgsText!.name}: must be a whole number of at least 100`);
+  const count = (flag: string, envName: string, fallback: number) => {
+    const v = str(flags, env, flag, envName);
+    if (!v) return fallback;
+    const n = /^\d+$/.test(v.value.trim()) ? Number(v.value) : Number.NaN;
+    if (!(n >= 1 && n <= 1_000_000)) throw new ConfigError(`${v.name}: ${JSON.stringify(v.value)} is not a whole number from 1 to 1000000`);
+    return n;
+  };
+  const metricsListen = str(flags, env, "metrics-listen", "VERSION_MONITOR_METRICS_LISTEN");
+  const metricsMaxServers = count("metrics-max-servers", "VERSION_MONITOR_METRICS_MAX_SERVERS", d.metricsMaxServers);
+  const metricsMaxScopes = count("metrics-max-scopes", "VERSION_MONITOR_METRICS_MAX_SCOPES", d.metricsMaxScopes);
   const pollIntervalMs = duration("poll-interval", "VERSION_MONITOR_POLL_INTERVAL", d.pollIntervalMs, 100);
   const cfg: MonitorConfig = {
     app,
@@ -133,6 +159,16 @@ export function resolveMonitorConfig(flags: Flags, env: NodeJS.ProcessEnv = proc
     }),
     waitForServers: bool(flags, env, "wait-for-servers", "VERSION_MONITOR_WAIT_FOR_SERVERS"),
     logLevel: logLevel?.value ?? d.logLevel,
+    ...(metricsListen
+      ? {
+          metrics: Object.freeze({
+            listen: parseListenAddress(metricsListen.value, metricsListen.name),
+            setting: metricsListen.name,
+            maxServers: metricsMaxServers,
+            maxScopes: metricsMaxScopes,
+          }),
+        }
+      : {}),
   };
   if (cfg.forgetAfterMs <= cfg.offlineAfterMs) {
     throw new ConfigError(`--forget-after (${cfg.forgetAfterMs}ms) must be longer than --offline-after (${cfg.offlineAfterMs}ms)`);
