@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Tools the test suite needs beyond npm packages: Debian's docker-compose (1.29), which validates and
-# renders docker-compose.yml without a Docker engine. Quick when it is already installed.
+# Tools the test suite needs beyond npm packages: Debian's prometheus (the server and promtool, into
+# .prometheus/ by scripts/install-prometheus.sh) for the metrics tests, and Debian's docker-compose
+# (1.29), which validates and renders docker-compose.yml without a Docker engine. Quick when both
+# are already installed.
 set -euo pipefail
+bash "$(dirname "$0")/install-prometheus.sh"
 if command -v docker-compose >/dev/null 2>&1; then
   exit 0
 fi
