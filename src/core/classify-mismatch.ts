@@ -1,9 +1,10 @@
 import { formatAgo } from "./format-ago.js";
 import type { MismatchPolicy } from "./mismatch-policy.js";
 import { MismatchState, OutlierCause } from "./mismatch-state.js";
-import { ServerState, VersionChangeKind, type ServerRecord } from "./server-record.js";
+import { factsOf, latestActivity, mismatchStartOf, peersDomain, type ScopeFacts } from "./scope-facts.js";
+import { VersionChangeKind, type ServerRecord, type VersionChange } from "./server-record.js";
 import { Direction, type Outlier, type VersionSummary } from "./version-summary.js";
-import { isPrerelease, parseVersion } from "./version.js";
+import { isPrerelease, parseVersion, type Version } from "./version.js";
 
 export interface OutlierDiagnosis {
   readonly cause: OutlierCause;
@@ -20,87 +21,25 @@ export interface MismatchClassification {
   readonly causes: ReadonlyMap<string, OutlierDiagnosis>;
 }
 
-/**
- * When a mismatch first seen now probably began: the moment its youngest version group appeared,
- * i.e. the latest of each group's earliest start. A group whose servers restarted since makes this
- * later than the truth, never earlier, so a long-standing mismatch is never called stale too soon.
- */
+/** When a mismatch first seen now probably began (see mismatchStartOf). */
 export function estimateMismatchStart(members: readonly ServerRecord[], now: number): number {
-  const earliest = new Map<string, number>();
-  for (const r of members) {
-    const t = Math.min(r.startedAt ?? r.versionSince, r.versionSince, now);
-    earliest.set(r.version, Math.min(earliest.get(r.version) ?? t, t));
-  }
-  return Math.max(...earliest.values());
+  return mismatchStartOf(factsOf(members), now);
 }
 
 function newestVersion(summary: VersionSummary): string | undefined {
   return summary.groups[0]?.version;
 }
 
-/** The most recent sign of an upgrade being carried out, and what it was. */
-function lastActivity(members: readonly ServerRecord[], newest: string | undefined): { at: number; what: string } | undefined {
-  // Only the winner is described: building a sentence for every member made this the costliest
-  // part of classifying a large scope.
-  let best: { at: number; describe: () => string } | undefined;
-  const consider = (at: number | undefined, describe: () => string) => {
-    if (at !== undefined && (!best || at > best.at)) best = { at, describe };
-  };
-  for (const r of members) {
-    if (r.version === newest) consider(r.startedAt, () => `${r.name} restarted on ${r.version}`);
-    const last = r.history.at(-1);
-    if (last && last.kind !== VersionChangeKind.FirstSeen) consider(last.at, () => `${r.name} changed from ${last.from} to ${last.version}`);
-    if (r.state === ServerState.LameDuck) consider(r.stateSince, () => `${r.name} entered lame duck mode`);
-    if (r.state === ServerState.ShutDown) consider(r.stateSince, () => `${r.name} shut down`);
-  }
-  const found = best as { at: number; describe: () => string } | undefined;
-  return found && { at: found.at, what: found.describe() };
-}
-
-/** Where each JetStream domain first (and second) appears among a cluster's members, and how often. */
-interface DomainTally {
-  count: number;
-  first: number;
-  second: number;
-}
-
-/**
- * The domains of every cluster, tallied once per classification, so that each outlier's "what do
- * my peers run" is answered from the tally instead of a scan of every member (which made a
- * system-wide classification cost outliers x members).
- */
-function tallyDomains(members: readonly ServerRecord[]): Map<string, Map<string | undefined, DomainTally>> {
-  const byCluster = new Map<string, Map<string | undefined, DomainTally>>();
-  members.forEach((m, i) => {
-    let domains = byCluster.get(m.cluster);
-    if (!domains) byCluster.set(m.cluster, (domains = new Map()));
-    const t = domains.get(m.domain);
-    if (!t) domains.set(m.domain, { count: 1, first: i, second: -1 });
-    else {
-      if (t.second < 0) t.second = i;
-      t.count++;
-    }
-  });
-  return byCluster;
-}
-
-/** The most common domain among a member's peers; a tie goes to the domain a peer lists first. */
-function peersDomain(domains: ReadonlyMap<string | undefined, DomainTally> | undefined, r: ServerRecord, index: number): string | undefined {
-  let best: { domain: string | undefined; count: number; first: number } | undefined;
-  for (const [domain, t] of domains ?? []) {
-    const own = domain === r.domain;
-    const count = own ? t.count - 1 : t.count;
-    if (count === 0) continue;
-    const first = own && t.first === index ? t.second : t.first;
-    if (!best || count > best.count || (count === best.count && first < best.first)) best = { domain, count, first };
-  }
-  return best?.domain;
+/** A rollback is the first thing to say of a server, whatever else is true of it. */
+function rolledBack(r: ServerRecord): VersionChange | undefined {
+  const last = r.history.at(-1);
+  return last?.kind === VersionChangeKind.Downgrade ? last : undefined;
 }
 
 function diagnose(
   o: Outlier,
   peersDomainOf: (r: ServerRecord) => string | undefined,
-  target: string,
+  target: Version,
   activity: { at: number; what: string } | undefined,
   now: number,
   policy: MismatchPolicy,
@@ -108,14 +47,12 @@ function diagnose(
   const r = o.record;
   const recent = (t: number | undefined) => t !== undefined && now - t <= policy.activityWindowMs;
   const uptime = r.startedAt !== undefined ? formatAgo(now - r.startedAt) : "unknown";
-  const last = r.history.at(-1);
-  if (last?.kind === VersionChangeKind.Downgrade) {
-    return { cause: OutlierCause.Rollback, detail: `rolled back from ${last.from} to ${last.version} ${formatAgo(now - last.at)} ago` };
+  const back = rolledBack(r);
+  if (back) {
+    return { cause: OutlierCause.Rollback, detail: `rolled back from ${back.from} to ${back.version} ${formatAgo(now - back.at)} ago` };
   }
-  const version = parseVersion(r.version);
-  const targetVersion = parseVersion(target);
-  if (version && targetVersion && isPrerelease(version) && !isPrerelease(targetVersion)) {
-    return { cause: OutlierCause.DoesNotBelong, detail: `runs the pre-release ${r.version} in a cluster on release ${target}` };
+  if (isPrerelease(o.version) && !isPrerelease(target)) {
+    return { cause: OutlierCause.DoesNotBelong, detail: `runs the pre-release ${r.version} in a cluster on release ${target.text}` };
   }
   const domain = peersDomainOf(r);
   if (domain !== undefined && r.domain !== domain) {
@@ -123,10 +60,10 @@ function diagnose(
   }
   if (o.direction === Direction.Newer) {
     if (recent(r.startedAt)) return { cause: OutlierCause.UpgradeInProgress, detail: `restarted ${uptime} ago on the newer ${r.version}` };
-    return { cause: OutlierCause.DoesNotBelong, detail: `has run the newer ${r.version} for ${uptime} while the rest run ${target}: another pipeline or environment?` };
+    return { cause: OutlierCause.DoesNotBelong, detail: `has run the newer ${r.version} for ${uptime} while the rest run ${target.text}: another pipeline or environment?` };
   }
   if (recent(r.startedAt)) {
-    return { cause: OutlierCause.RestartedOnOldVersion, detail: `restarted ${uptime} ago, but on ${r.version}, older than ${target}` };
+    return { cause: OutlierCause.RestartedOnOldVersion, detail: `restarted ${uptime} ago, but on ${r.version}, older than ${target.text}` };
   }
   if (activity && recent(activity.at)) {
     return { cause: OutlierCause.IncompleteUpgrade, detail: `its peers were upgraded recently (${activity.what}), it still runs ${r.version} after ${uptime}` };
@@ -139,12 +76,12 @@ function names(list: readonly Outlier[], max = 5): string {
   return shown.join(", ") + (list.length > max ? ` and ${list.length - max} more` : "");
 }
 
-function recommend(state: MismatchState, summary: VersionSummary, causes: ReadonlyMap<string, OutlierDiagnosis>): string {
+function recommend(state: MismatchState, summary: VersionSummary): string {
   const target = summary.target!;
   const newest = newestVersion(summary)!;
   const older = summary.outliers.filter((o) => o.direction === Direction.Older);
   const newer = summary.outliers.filter((o) => o.direction === Direction.Newer);
-  const rolledBack = summary.outliers.filter((o) => causes.get(o.record.name)?.cause === OutlierCause.Rollback);
+  const back = summary.outliers.filter((o) => rolledBack(o.record) !== undefined);
   const parts: string[] = [];
   if (state === MismatchState.RollingUpgrade) {
     const total = summary.groups.reduce((n, g) => n + g.count, 0);
@@ -156,10 +93,60 @@ function recommend(state: MismatchState, summary: VersionSummary, causes: Readon
       parts.push(`${names(newer)} run(s) the newer ${newest}: finish the upgrade of the rest, or roll those back to ${target} if the newer version is not wanted`);
     }
   }
-  if (rolledBack.length > 0) {
-    parts.push(`${names(rolledBack)} was rolled back: fix what made it fail and upgrade it again, or roll the rest back`);
+  if (back.length > 0) {
+    parts.push(`${names(back)} was rolled back: fix what made it fail and upgrade it again, or roll the rest back`);
   }
   return parts.join("; ");
+}
+
+/**
+ * Diagnoses outliers when asked: a report shows a page of them, while a large fleet can have
+ * thousands, and describing every one on every rendering cost more than the rest of the report.
+ */
+class Diagnoses implements ReadonlyMap<string, OutlierDiagnosis> {
+  readonly #outliers: ReadonlyMap<string, Outlier>;
+  readonly #done = new Map<string, OutlierDiagnosis>();
+
+  constructor(outliers: readonly Outlier[], readonly diagnose: (o: Outlier) => OutlierDiagnosis) {
+    this.#outliers = new Map(outliers.map((o) => [o.record.name, o]));
+  }
+
+  get size(): number {
+    return this.#outliers.size;
+  }
+
+  has(name: string): boolean {
+    return this.#outliers.has(name);
+  }
+
+  get(name: string): OutlierDiagnosis | undefined {
+    let d = this.#done.get(name);
+    if (d) return d;
+    const o = this.#outliers.get(name);
+    if (!o) return undefined;
+    this.#done.set(name, (d = this.diagnose(o)));
+    return d;
+  }
+
+  *entries(): MapIterator<[string, OutlierDiagnosis]> {
+    for (const name of this.#outliers.keys()) yield [name, this.get(name)!];
+  }
+
+  keys(): MapIterator<string> {
+    return this.#outliers.keys();
+  }
+
+  *values(): MapIterator<OutlierDiagnosis> {
+    for (const [, d] of this.entries()) yield d;
+  }
+
+  forEach(f: (value: OutlierDiagnosis, key: string, map: ReadonlyMap<string, OutlierDiagnosis>) => void): void {
+    for (const [k, v] of this.entries()) f(v, k, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, OutlierDiagnosis]> {
+    return this.entries();
+  }
 }
 
 /**
@@ -174,6 +161,17 @@ export function classifyMismatch(
   now: number,
   policy: MismatchPolicy,
 ): MismatchClassification {
+  return classifyScope(factsOf(members), summary, since, now, policy);
+}
+
+/** The same, from a scope's facts (see ScopeFacts): what a system of many clusters is classified from. */
+export function classifyScope(
+  facts: ScopeFacts,
+  summary: VersionSummary,
+  since: number | undefined,
+  now: number,
+  policy: MismatchPolicy,
+): MismatchClassification {
   if (summary.consistent || summary.target === undefined) {
     return {
       state: MismatchState.Consistent,
@@ -183,8 +181,8 @@ export function classifyMismatch(
       causes: new Map(),
     };
   }
-  const start = since ?? estimateMismatchStart(members, now);
-  const activity = lastActivity(members, newestVersion(summary));
+  const start = since ?? mismatchStartOf(facts, now);
+  const activity = latestActivity(facts, newestVersion(summary));
   const age = now - start;
   const reasons = [
     `versions ${summary.groups.map((g) => `${g.version} (${g.count})`).join(", ")}`,
@@ -205,9 +203,7 @@ export function classifyMismatch(
         : `no restart, lame duck or version change within the activity window of ${formatAgo(policy.activityWindowMs)}`,
     );
   }
-  const domains = tallyDomains(members);
-  const index = new Map(members.map((m, i) => [m, i]));
-  const peersDomainOf = (r: ServerRecord) => peersDomain(domains.get(r.cluster), r, index.get(r) ?? -1);
-  const causes = new Map(summary.outliers.map((o) => [o.record.name, diagnose(o, peersDomainOf, summary.target!, activity, now, policy)]));
-  return { state, since: start, reasons, action: recommend(state, summary, causes), causes };
+  const target = parseVersion(summary.target)!;
+  const causes = new Diagnoses(summary.outliers, (o) => diagnose(o, (r) => peersDomain(facts, r), target, activity, now, policy));
+  return { state, since: start, reasons, action: recommend(state, summary), causes };
 }

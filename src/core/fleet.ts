@@ -1,3 +1,4 @@
+import { digestCluster, type ClusterDigest } from "./cluster-digest.js";
 import { ObservationKind, type ServerObservation, type StatszFacts } from "./observation.js";
 import { applyObservation, ServerState, type ServerRecord } from "./server-record.js";
 
@@ -80,6 +81,11 @@ export class Fleet {
   /** Names some hub lists as a leaf, kept in step with #leafLinks. */
   #listedLeaves = new Set<string>();
   #revision = 0;
+  /** cluster -> bumped whenever a digest of it could change (see ClusterDigest). */
+  readonly #clusterRevisions = new Map<string, number>();
+  /** Bumped when the set of leaves some hub lists changes: that can make any server a leaf. */
+  #leafRevision = 0;
+  readonly #digests = new Map<string, { digest: ClusterDigest; revision: number; leafRevision: number }>();
 
   constructor(readonly policy: FleetPolicy) {}
 
@@ -100,14 +106,49 @@ export class Fleet {
     return this.#records.values();
   }
 
-  /** The servers of one cluster, in no particular order. */
+  /** The servers of one cluster, in the order they were first seen in it. */
   *clusterRecords(cluster: string): IterableIterator<ServerRecord> {
     for (const name of this.#byCluster.get(cluster) ?? []) yield this.#records.get(name)!;
   }
 
-  #put(record: ServerRecord): void {
+  /** Every cluster that has a server, in no particular order. */
+  clusterNames(): IterableIterator<string> {
+    return this.#byCluster.keys();
+  }
+
+  /**
+   * A cluster's digest as of `now`, made again only when one of its servers changed or passed the
+   * offline window since: at 100,000 servers a report reads 1,000 digests, not every server.
+   */
+  digest(cluster: string, now: number): ClusterDigest | undefined {
+    const revision = this.#clusterRevisions.get(cluster);
+    if (revision === undefined) return undefined;
+    const held = this.#digests.get(cluster);
+    if (held && held.revision === revision && held.leafRevision === this.#leafRevision && held.digest.at <= now && now <= held.digest.until) {
+      return held.digest;
+    }
+    const digest = digestCluster(this, cluster, now);
+    this.#digests.set(cluster, { digest, revision, leafRevision: this.#leafRevision });
+    return digest;
+  }
+
+  /**
+   * A server back from beyond the offline window (as of now, or of when its cluster was last
+   * digested, which a clock set back can put later) changes the digest without a material change.
+   */
+  #wasOffline(prev: ServerRecord, now: number): boolean {
+    const digestedAt = this.#digests.get(prev.cluster)?.digest.at ?? -Infinity;
+    return prev.lastSeen + this.policy.offlineAfterMs < Math.max(now, digestedAt);
+  }
+
+  #touch(cluster: string): void {
+    this.#clusterRevisions.set(cluster, (this.#clusterRevisions.get(cluster) ?? 0) + 1);
+  }
+
+  #put(record: ServerRecord, changed: boolean): void {
     const prev = this.#records.get(record.name);
     this.#records.set(record.name, record);
+    if (changed || prev?.cluster !== record.cluster) this.#touch(record.cluster);
     if (prev?.cluster === record.cluster) return;
     if (prev) this.#unindex(prev);
     let names = this.#byCluster.get(record.cluster);
@@ -118,12 +159,17 @@ export class Fleet {
   #unindex(r: ServerRecord): void {
     const names = this.#byCluster.get(r.cluster);
     names?.delete(r.name);
-    if (names?.size === 0) this.#byCluster.delete(r.cluster);
+    this.#touch(r.cluster);
+    if (names?.size === 0) {
+      this.#byCluster.delete(r.cluster);
+      this.#clusterRevisions.delete(r.cluster);
+      this.#digests.delete(r.cluster);
+    }
   }
 
   /** Puts a record in place as it is (loaded from KV, or merged after a concurrent write). */
   set(record: ServerRecord): void {
-    this.#put(record);
+    this.#put(record, true);
     this.#revision++;
   }
 
@@ -137,7 +183,7 @@ export class Fleet {
     if (prev?.state === ServerState.Running && record.state !== ServerState.Running) {
       this.#departures.set(record.cluster, { server: record.name, at: now, clientsBefore: this.clients(record.cluster) });
     }
-    this.#put(record);
+    this.#put(record, material || (prev !== undefined && this.#wasOffline(prev, now)));
     if (obs.statsz) this.#sight(record.name, obs.statsz, now);
     if (prev && prev.id !== record.id) this.#duplicates.get(record.name)?.delete(record.id);
     if (material) this.#revision++;
@@ -169,6 +215,7 @@ export class Fleet {
       this.#revision++;
       this.#leafLinks.set(server, { at: now, links });
       this.#listedLeaves = new Set([...this.#leafLinks.values()].flatMap((v) => v.links.flatMap((l) => (l.name ? [l.name] : []))));
+      this.#leafRevision++;
     } else {
       this.#leafLinks.set(server, { at: now, links: prev });
     }

@@ -1,10 +1,12 @@
-import { classifyMismatch, type MismatchClassification } from "./classify-mismatch.js";
+import { classifyScope, type MismatchClassification } from "./classify-mismatch.js";
+import { partOf, type ClusterDigest, type ScopePart } from "./cluster-digest.js";
+import { mergeFacts } from "./scope-facts.js";
 import type { Fleet } from "./fleet.js";
 import { policyFor, ScopeRole, type MismatchPolicy } from "./mismatch-policy.js";
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { ScopeView } from "./mismatch-transition.js";
 import type { ServerRecord } from "./server-record.js";
-import { summarizeVersions, type VersionSummary } from "./version-summary.js";
+import { summarizeBuckets, type VersionSummary } from "./version-summary.js";
 
 /** One scope (the whole system, or one cluster) as of `now`: members, versions, classification. */
 export interface ScopeAnalysis {
@@ -12,6 +14,9 @@ export interface ScopeAnalysis {
   readonly cluster?: string;
   /** A leaf cluster (or leaf server) is judged on its own, by the leaf policy. */
   readonly role: ScopeRole;
+  /** How many servers the scope judges. */
+  readonly size: number;
+  /** Its servers (gathered when first asked for: a system's are every hub server). */
   readonly members: readonly ServerRecord[];
   readonly summary: VersionSummary;
   readonly classification: MismatchClassification;
@@ -29,15 +34,67 @@ export function analyzeScope(
   cluster?: string,
   role: ScopeRole = ScopeRole.Hub,
 ): ScopeAnalysis {
-  const summary = summarizeVersions(members);
+  return analyzeParts(scope, [partOf(members)], now, policy, sinceOf, cluster, role);
+}
+
+/** A scope made of parts (see ClusterDigest); `maxNames` bounds the names its version groups list. */
+export function analyzeParts(
+  scope: string,
+  parts: readonly ScopePart[],
+  now: number,
+  policy: MismatchPolicy,
+  sinceOf: SinceOf,
+  cluster?: string,
+  role: ScopeRole = ScopeRole.Hub,
+  maxNames?: number,
+): ScopeAnalysis {
+  return judged(scope, parts, summarizeBuckets(parts.map((p) => p.buckets), maxNames), now, policy, sinceOf, cluster, role);
+}
+
+/** A cluster's own scope, from its digest. */
+export function analyzeCluster(d: ClusterDigest, now: number, policy: MismatchPolicy, sinceOf: SinceOf): ScopeAnalysis {
+  return judged(clusterScope(d.cluster), [d.all], d.summary, now, policy, sinceOf, d.cluster, d.role);
+}
+
+function judged(
+  scope: string,
+  parts: readonly ScopePart[],
+  summary: VersionSummary,
+  now: number,
+  policy: MismatchPolicy,
+  sinceOf: SinceOf,
+  cluster: string | undefined,
+  role: ScopeRole,
+): ScopeAnalysis {
+  const classification = classifyScope(mergeFacts(parts.map((p) => p.facts)), summary, sinceOf(scope), now, policyFor(policy, role));
+  let members: ServerRecord[] | undefined;
   return {
     scope,
     ...(cluster !== undefined ? { cluster } : {}),
     role,
-    members,
+    size: parts.reduce((n, p) => n + p.count, 0),
+    get members() {
+      return (members ??= parts.flatMap((p) => [...p.buckets.values()].flatMap((b) => b.records)));
+    },
     summary,
-    classification: classifyMismatch(members, summary, sinceOf(scope), now, policyFor(policy, role)),
+    classification,
   };
+}
+
+/** The parts the system scope judges: the hub's servers (every server where there is no hub). */
+export function systemParts(digests: readonly ClusterDigest[]): ScopePart[] {
+  const hub = digests.map((d) => d.hub).filter((p) => p.count > 0);
+  return hub.length > 0 ? hub : digests.map((d) => d.all).filter((p) => p.count > 0);
+}
+
+/** Every cluster's digest as of `now`, by cluster name. */
+export function digestsOf(fleet: Fleet, now: number): ClusterDigest[] {
+  const out: ClusterDigest[] = [];
+  for (const name of fleet.clusterNames()) {
+    const d = fleet.digest(name, now);
+    if (d && d.live.length + d.offline.length > 0) out.push(d);
+  }
+  return out.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
 }
 
 /** A cluster of leaf servers (a standalone leaf is a cluster of its own name) is a leaf scope. */
@@ -67,10 +124,11 @@ export function membersByCluster(members: readonly ServerRecord[]): [string, Ser
 
 /** The whole system (the hub's servers) first, then every cluster, hub or leaf, that has members now. */
 export function analyzeScopes(fleet: Fleet, now: number, policy: MismatchPolicy, sinceOf: SinceOf): ScopeAnalysis[] {
-  const members = [...fleet.records()].filter((r) => fleet.isLive(r, now));
+  const digests = digestsOf(fleet, now);
   return [
-    analyzeScope(SYSTEM_SCOPE, hubMembers(fleet, members), now, policy, sinceOf),
-    ...membersByCluster(members).map(([name, list]) => analyzeScope(clusterScope(name), list, now, policy, sinceOf, name, clusterRole(fleet, list))),
+    // A verdict names no group's servers: listing 100,000 of them is what made judging costly.
+    analyzeParts(SYSTEM_SCOPE, systemParts(digests), now, policy, sinceOf, undefined, ScopeRole.Hub, 0),
+    ...digests.filter((d) => d.live.length > 0).map((d) => analyzeCluster(d, now, policy, sinceOf)),
   ];
 }
 

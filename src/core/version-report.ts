@@ -4,12 +4,14 @@ import type { DuplicateName, Fleet } from "./fleet.js";
 import { defaultMismatchPolicy, type MismatchPolicy } from "./mismatch-policy.js";
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
-import { analyzeScope, clusterRole, hubMembers, membersByCluster, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import { analyzeCluster, analyzeParts, digestsOf, systemParts, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import type { ClusterDigest } from "./cluster-digest.js";
+import { sliceMerged } from "./merge-sorted.js";
 import { ScopeRole } from "./mismatch-policy.js";
 import { leavesView, type LeavesView } from "./leaf-view.js";
 import { gapRisk, type GapGrade } from "./version-gap.js";
 import { compareByName, type ServerRecord } from "./server-record.js";
-import { summarizeVersions, type Direction, type Outlier } from "./version-summary.js";
+import { targetOf, type Direction, type Outlier, type VersionSummary } from "./version-summary.js";
 import { assessVisibility, type Visibility } from "./visibility.js";
 import type { AdvisoryBook, AdvisorySummary } from "./advisory-book.js";
 import { assessInventory, type Inventory } from "./inventory.js";
@@ -242,7 +244,7 @@ function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): Clust
     name: a.cluster!,
     role: a.role,
     ...mismatchView(a, now),
-    server_count: a.members.length,
+    server_count: a.size,
     target: s.target ?? null,
     consistent: s.consistent,
     gap: s.gap,
@@ -252,28 +254,25 @@ function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): Clust
   };
 }
 
-function warnings(live: ServerRecord[], duplicates: DuplicateName[], visibility: Visibility, extra: readonly Warning[]): Warning[] {
+function warnings(unnamed: readonly string[], unreachable: readonly [string, number, string][], duplicates: DuplicateName[], visibility: Visibility, extra: readonly Warning[]): Warning[] {
   const out: Warning[] = duplicates.map((d) => ({
     kind: "duplicate-name" as const,
     server: d.name,
     detail: `${d.ids.length} live servers advertise the name ${JSON.stringify(d.name)} (ids ${d.ids.join(", ")}): give each a unique server_name`,
   }));
-  for (const r of live) {
-    const since = visibility.unreachable.get(r.name);
-    if (since !== undefined) {
-      out.push({
-        kind: "unreachable",
-        server: r.name,
-        detail: `not heard from since ${iso(since)}: it did not answer a ping, and its cluster's servers no longer list a route to it (down, or cut off); it counts as running ${r.version} until --offline-after`,
-      });
-    }
-    if (r.name === r.id) {
-      out.push({
-        kind: "unnamed-server",
-        server: r.name,
-        detail: "no server_name is configured: the server gets a new id, and so looks like a new server, at every restart",
-      });
-    }
+  for (const [name, since, version] of unreachable) {
+    out.push({
+      kind: "unreachable",
+      server: name,
+      detail: `not heard from since ${iso(since)}: it did not answer a ping, and its cluster's servers no longer list a route to it (down, or cut off); it counts as running ${version} until --offline-after`,
+    });
+  }
+  for (const name of unnamed) {
+    out.push({
+      kind: "unnamed-server",
+      server: name,
+      detail: "no server_name is configured: the server gets a new id, and so looks like a new server, at every restart",
+    });
   }
   for (const c of visibility.unseenClusters) {
     out.push({ kind: "unseen-cluster", server: "", detail: `a gateway leads to cluster ${JSON.stringify(c)}, but none of its servers was ever heard: does its system account reach this one?` });
@@ -296,12 +295,14 @@ export interface ReportOptions {
   readonly inventory: Inventory;
 }
 
-function securityView(book: AdvisoryBook, target: string | undefined, live: readonly ServerRecord[]): SecurityView {
+function securityView(book: AdvisoryBook, target: string | undefined, digests: readonly ClusterDigest[]): SecurityView {
+  let affected = 0;
+  for (const d of digests) for (const b of d.builds.values()) if (book.applying(b.version, b.go).length > 0) affected += b.count;
   return {
     dataset: { source: book.dataset.source, as_of: book.dataset.as_of },
     target: target ? book.summary(target) : null,
     recommended_version: target ? (book.recommended(target) ?? null) : null,
-    affected_servers: live.filter((r) => book.applying(r.version, r.go).length > 0).length,
+    affected_servers: affected,
   };
 }
 
@@ -315,12 +316,11 @@ function securedAction(action: string, security: SecurityView | undefined, targe
   return action === "none" ? what : `${what}; ${action}`;
 }
 
-/** The hub's target version, for a report filtered to one cluster. */
-function hubTarget(fleet: Fleet, now: number): string | undefined {
-  const live = [...fleet.records()].filter((r) => fleet.isLive(r, now));
-  return summarizeVersions(hubMembers(fleet, live)).target;
-}
-
+/**
+ * The report of the whole system or of one cluster, read from the clusters' digests (see
+ * ClusterDigest): its cost follows the number of clusters and the size of what it shows, not the
+ * number of servers.
+ */
 export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, options: Partial<ReportOptions> = {}): VersionReport {
   const limits = options.limits ?? defaultReportLimits;
   const policy = options.policy ?? defaultMismatchPolicy;
@@ -328,33 +328,51 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const visibility = options.visibility ?? assessVisibility(fleet, undefined, new Map(), now);
   const reach = (r: ServerRecord) => visibility.unreachable.get(r.name);
   const book = options.advisories;
-  const live: ServerRecord[] = [];
-  const offline: ServerRecord[] = [];
-  for (const r of query.cluster !== undefined ? fleet.clusterRecords(query.cluster) : fleet.records()) {
-    (fleet.isLive(r, now) ? live : offline).push(r);
-  }
+  // Digests hold records as of their making; what a view shows of a server is read afresh.
+  const fresh = (r: ServerRecord) => fleet.get(r.name) ?? r;
+  const one = query.cluster !== undefined ? fleet.digest(query.cluster, now) : undefined;
+  const digests = query.cluster !== undefined ? (one ? [one] : []) : digestsOf(fleet, now);
+  const populated = digests.filter((d) => d.live.length > 0);
   // The whole system is the hub's verdict; a cluster filter judges that cluster by its own role.
-  const judged = query.cluster !== undefined ? live : hubMembers(fleet, live);
-  const role = query.cluster !== undefined ? clusterRole(fleet, live) : ScopeRole.Hub;
-  const scope = analyzeScope(query.cluster !== undefined ? clusterScope(query.cluster) : SYSTEM_SCOPE, judged, now, policy, sinceOf, query.cluster, role);
+  const scope =
+    query.cluster === undefined
+      ? analyzeParts(SYSTEM_SCOPE, systemParts(digests), now, policy, sinceOf, undefined, ScopeRole.Hub, limits.maxNames)
+      : one && one.live.length > 0
+        ? analyzeCluster(one, now, policy, sinceOf)
+        : analyzeParts(clusterScope(query.cluster), [], now, policy, sinceOf, query.cluster);
   const isLeaf = (r: ServerRecord) => fleet.isLeaf(r);
-  const leaves = leavesView(fleet, live.filter(isLeaf), () => (query.cluster === undefined ? scope.summary.target : hubTarget(fleet, now)), now, limits.maxNames);
+  const leafRecords = digests.flatMap((d) => (d.leaf.count > 0 ? [...d.leaf.buckets.values()].flatMap((b) => b.records) : []));
+  const hubTarget = () => (query.cluster === undefined ? scope.summary.target : targetOf(systemParts(digestsOf(fleet, now)).map((p) => p.buckets)));
+  const leaves = leavesView(fleet, leafRecords, hubTarget, now, limits.maxNames);
   const summary = scope.summary;
   const target = summary.target;
   const shown = (r: ServerRecord) => query.server === undefined || r.name === query.server;
   const outliers = summary.outliers.filter((o) => shown(o.record));
-  const details = live.filter(shown).sort(compareByName);
 
   const pageSize = query.pageSize ?? limits.pageSize;
-  const totalPages = Math.max(1, Math.ceil(details.length / pageSize));
   const page = query.page ?? 1;
-  const gone = offline.filter(shown).sort((a, b) => b.lastSeen - a.lastSeen);
-  const clusters = membersByCluster(live);
+  const asked = query.server !== undefined ? fleet.get(query.server) : undefined;
+  const details =
+    query.server !== undefined
+      ? asked && fleet.isLive(asked, now) && (query.cluster === undefined || asked.cluster === query.cluster) ? [asked] : []
+      : undefined;
+  const totalServers = details ? details.length : populated.reduce((n, d) => n + d.live.length, 0);
+  const shownPage = details ?? sliceMerged(populated.map((d) => d.live), compareByName, (page - 1) * pageSize, pageSize);
+  const totalPages = Math.max(1, Math.ceil(totalServers / pageSize));
+  const gone = digests
+    .flatMap((d) => d.offline)
+    .map((n) => fleet.get(n))
+    .filter((r): r is ServerRecord => r !== undefined && shown(r))
+    .sort((a, b) => b.lastSeen - a.lastSeen);
+  const unreachable = [...visibility.unreachable]
+    .map(([name, since]) => [fleet.get(name), since] as const)
+    .filter(([r]) => r !== undefined && fleet.isLive(r, now) && (query.cluster === undefined || r.cluster === query.cluster))
+    .map(([r, since]) => [r!.name, since, r!.version] as [string, number, string]);
   const allWarnings = [
-    ...warnings(live, fleet.duplicates(now), visibility, options.warnings ?? []),
+    ...warnings(populated.flatMap((d) => d.unnamed), unreachable, fleet.duplicates(now), visibility, options.warnings ?? []),
     ...(leaves?.unknown ?? []).map((l) => ({ kind: "leaf-version-unknown" as const, server: l.name, detail: l.action })),
   ];
-  const security = book ? securityView(book, target, live) : undefined;
+  const security = book ? securityView(book, target, populated) : undefined;
   const overview = mismatchView(scope, now);
 
   return {
@@ -365,7 +383,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     },
     ...overview,
     action: securedAction(overview.action, security, target, summary.consistent),
-    server_count: judged.length,
+    server_count: scope.size,
     target: target ?? null,
     consistent: summary.consistent,
     gap: summary.gap,
@@ -377,13 +395,15 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ...(g.count > limits.maxNames ? { more: g.count - limits.maxNames } : {}),
     })),
     outliers: target
-      ? outliers.slice(0, limits.maxOutliers).map((o) => outlierView(o, target, now, scope.classification.causes.get(o.record.name), reach(o.record), book, isLeaf(o.record)))
+      ? outliers
+          .slice(0, limits.maxOutliers)
+          .map((o) => outlierView({ ...o, record: fresh(o.record) }, target, now, scope.classification.causes.get(o.record.name), reach(o.record), book, isLeaf(o.record)))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
-    clusters: clusters.slice(0, limits.maxOutliers).map(([name, members]) => clusterView(analyzeScope(clusterScope(name), members, now, policy, sinceOf, name, clusterRole(fleet, members)), now, limits)),
-    clusters_omitted: Math.max(0, clusters.length - limits.maxOutliers),
-    servers: details.slice((page - 1) * pageSize, page * pageSize).map((r) => serverView(r, now, reach(r), book, isLeaf(r))),
-    page: { number: page, size: pageSize, total_servers: details.length, total_pages: totalPages },
+    clusters: populated.slice(0, limits.maxOutliers).map((d) => clusterView(analyzeCluster(d, now, policy, sinceOf), now, limits)),
+    clusters_omitted: Math.max(0, populated.length - limits.maxOutliers),
+    servers: shownPage.map((r) => serverView(fresh(r), now, reach(r), book, isLeaf(r))),
+    page: { number: page, size: pageSize, total_servers: totalServers, total_pages: totalPages },
     offline: gone.slice(0, limits.maxNames).map((r) => ({
       name: r.name,
       cluster: r.cluster,
@@ -397,8 +417,13 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     visibility: visibilityView(visibility, limits),
     ...(security ? { security } : {}),
     ...(leaves ? { leaves } : {}),
-    ...(options.inventory
-      ? { inventory: inventoryView(options.inventory, live, [...(query.cluster !== undefined ? fleet.clusterRecords(query.cluster) : fleet.records())], summary.outliers.map((o) => o.record.name), limits) }
-      : {}),
+    ...(options.inventory ? { inventory: inventoryOf(options.inventory, fleet, digests, summary, limits) } : {}),
   };
+}
+
+/** The inventory block: it reads every server in the filter, as an operator's inventory lists them all. */
+function inventoryOf(inventory: Inventory, fleet: Fleet, digests: readonly ClusterDigest[], summary: VersionSummary, limits: ReportLimits): InventoryView {
+  const live = digests.flatMap((d) => d.live.map((r) => fleet.get(r.name) ?? r));
+  const known = digests.flatMap((d) => [...fleet.clusterRecords(d.cluster)]);
+  return inventoryView(inventory, live, known, summary.outliers.map((o) => o.record.name), limits);
 }

@@ -1,11 +1,12 @@
 import { gradeGap, GapGrade, maxGap } from "./version-gap.js";
+import { mergeSorted, sliceMerged } from "./merge-sorted.js";
 import { compareByName, type ServerRecord } from "./server-record.js";
 import { compareVersions, parseVersion, type Version } from "./version.js";
 
 export interface VersionGroup {
   readonly version: string;
   readonly count: number;
-  /** Names, sorted. */
+  /** Names, sorted: all of them, or the first ones where the summary was asked to bound them. */
   readonly servers: readonly string[];
 }
 
@@ -14,6 +15,8 @@ export type Direction = (typeof Direction)[keyof typeof Direction];
 
 export interface Outlier {
   readonly record: ServerRecord;
+  /** The record's version, parsed. */
+  readonly version: Version;
   readonly gap: GapGrade;
   /** Relative to the target. */
   readonly direction: Direction;
@@ -49,21 +52,63 @@ export function directionOf(version: Version, target: Version): Direction {
   return cmp < 0 ? Direction.Older : cmp > 0 ? Direction.Newer : Direction.Same;
 }
 
-/** Groups servers by version, picks the target and grades every outlier's gap. */
-export function summarizeVersions(records: Iterable<ServerRecord>): VersionSummary {
-  const byVersion = new Map<string, { version: Version; members: ServerRecord[] }>();
+/** Servers on one version, sorted by name. */
+export interface VersionBucket {
+  readonly version: Version;
+  readonly records: readonly ServerRecord[];
+}
+
+/** Servers by version, each bucket sorted by name. */
+export function bucketByVersion(records: Iterable<ServerRecord>): Map<string, VersionBucket> {
+  const byVersion = new Map<string, { version: Version; records: ServerRecord[] }>();
   for (const r of records) {
-    let group = byVersion.get(r.version);
-    if (!group) {
-      // Stored versions were validated on the way in; a record cannot hold an unparseable one.
-      byVersion.set(r.version, (group = { version: parseVersion(r.version)!, members: [] }));
+    let bucket = byVersion.get(r.version);
+    // Stored versions were validated on the way in; a record cannot hold an unparseable one.
+    if (!bucket) byVersion.set(r.version, (bucket = { version: parseVersion(r.version)!, records: [] }));
+    bucket.records.push(r);
+  }
+  for (const b of byVersion.values()) b.records.sort(compareByName);
+  return byVersion;
+}
+
+/** The first `max` names of lists each sorted by name, in order. */
+function firstNames(lists: readonly (readonly ServerRecord[])[], max: number): string[] {
+  return sliceMerged(lists, compareByName, 0, max).map((r) => r.name);
+}
+
+/** The majority version of these buckets (see pickTarget), without summarizing them. */
+export function targetOf(parts: Iterable<ReadonlyMap<string, VersionBucket>>): string | undefined {
+  const counts = new Map<string, { version: Version; count: number }>();
+  for (const part of parts) {
+    for (const [text, b] of part) {
+      const c = counts.get(text);
+      if (c) c.count += b.records.length;
+      else counts.set(text, { version: b.version, count: b.records.length });
     }
-    group.members.push(r);
+  }
+  return pickTarget([...counts.values()])?.text;
+}
+
+/**
+ * Groups servers by version, picks the target and grades every outlier's gap, from buckets of
+ * disjoint sets of servers (a system's clusters). `maxNames` bounds each group's names: merging
+ * them all would cost more than everything else a large fleet's report does.
+ */
+export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>, maxNames = Infinity): VersionSummary {
+  const byVersion = new Map<string, { version: Version; lists: (readonly ServerRecord[])[]; count: number }>();
+  for (const part of parts) {
+    for (const [text, b] of part) {
+      if (b.records.length === 0) continue;
+      const g = byVersion.get(text);
+      if (g) {
+        g.lists.push(b.records);
+        g.count += b.records.length;
+      } else byVersion.set(text, { version: b.version, lists: [b.records], count: b.records.length });
+    }
   }
   const all = [...byVersion.values()];
-  const target = pickTarget(all.map((g) => ({ version: g.version, count: g.members.length })));
+  const target = pickTarget(all);
   all.sort((a, b) => compareVersions(b.version, a.version));
-  for (const g of all) g.members.sort(compareByName);
 
   const outliers: Outlier[] = [];
   let gap: GapGrade = GapGrade.None;
@@ -72,13 +117,19 @@ export function summarizeVersions(records: Iterable<ServerRecord>): VersionSumma
     const grade = gradeGap(target, g.version);
     const direction = directionOf(g.version, target);
     gap = maxGap(gap, grade);
-    for (const record of g.members) outliers.push({ record, gap: grade, direction });
+    const records = g.lists.length === 1 ? g.lists[0]! : [...mergeSorted(g.lists, compareByName)];
+    for (const record of records) outliers.push({ record, version: g.version, gap: grade, direction });
   }
   return {
     target: target?.text,
     consistent: all.length <= 1,
     gap,
-    groups: all.map((g) => ({ version: g.version.text, count: g.members.length, servers: g.members.map((r) => r.name) })),
+    groups: all.map((g) => ({ version: g.version.text, count: g.count, servers: firstNames(g.lists, maxNames) })),
     outliers,
   };
+}
+
+/** Groups servers by version, picks the target and grades every outlier's gap. */
+export function summarizeVersions(records: Iterable<ServerRecord>): VersionSummary {
+  return summarizeBuckets([bucketByVersion(records)]);
 }
