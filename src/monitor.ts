@@ -47,6 +47,7 @@ import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
 import { clustersToProbe, unreachableServers } from "./core/reachability.js";
 import { visibilityFigures, type Visibility } from "./core/visibility.js";
+import { startMetrics, type MetricsEndpoint } from "./metrics/metrics-endpoint.js";
 
 export interface MonitorOptions {
   readonly config: MonitorConfig;
@@ -135,6 +136,7 @@ export class VersionMonitor {
   #sourcesRevision = 0;
   readonly #rounds = new PingRounds();
   #service: Service | undefined;
+  #metrics: MetricsEndpoint | undefined;
   #forgetTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -276,6 +278,17 @@ export class VersionMonitor {
 
   /** Loads state first, so that the first report already knows every server's first-seen time. */
   async #run(): Promise<void> {
+    // First: a metrics address that cannot be bound stops the start before anything else runs.
+    this.#metrics = await startMetrics(this.config.metrics, {
+      log: this.log.child({ component: "metrics" }),
+      sources: {
+        now: this.now,
+        fleet: this.fleet,
+        mismatch: this.tracker,
+        advisories: () => this.#book,
+        counters: () => ({ ingest: this.collector.stats, kv: this.store.stats, mismatch: this.tracker.stats, republish: this.republish.stats, bucketRecreations: this.keeper.recreations, reports: this.reports.stats }),
+      },
+    });
     this.permissions.watch(this.sys, "system");
     this.permissions.watch(this.app, "application");
     for (const r of await this.store.loadAll()) {
@@ -464,6 +477,7 @@ export class VersionMonitor {
 
   /** Stops everything that runs on the connections, leaving them open; safe after a partial start. */
   async #halt(): Promise<void> {
+    await this.#metrics?.stop();
     await this.#service?.stop().catch(() => undefined);
     await this.reports.stop();
     this.collector.stop();
