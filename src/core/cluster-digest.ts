@@ -38,8 +38,13 @@ export interface ClusterDigest {
   readonly summary: VersionSummary;
   /** Live servers without a configured server_name. */
   readonly unnamed: readonly string[];
-  /** Live servers not shut down: the ones expected to answer. */
-  readonly expected: number;
+  /** Live servers not shut down: the ones expected to answer, by name. */
+  readonly expected: readonly string[];
+  /**
+   * What expected servers' latest STATSZ point to beyond them: routes to servers that are not,
+   * and gateways. Only servers that list any are here.
+   */
+  readonly pointers: readonly { readonly name: string; readonly routes: readonly string[]; readonly gateways: readonly string[] }[];
   /** Servers of each version (and Go) among the live, for counting advisories without reading them all. */
   readonly builds: ReadonlyMap<string, { readonly version: string; readonly go: string | undefined; readonly count: number }>;
   /** Valid from `at` until `until` (then a live server may have gone past the offline window), unless the cluster changes. */
@@ -64,13 +69,19 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   const hub = leaves.length === 0 ? all : leaves.length === live.length ? NO_PART : partOf(live.filter((r) => !fleet.isLeaf(r)));
   const leaf = leaves.length === 0 ? NO_PART : leaves.length === live.length ? all : partOf(leaves);
   const builds = new Map<string, { version: string; go: string | undefined; count: number }>();
-  let expected = 0;
   for (const r of live) {
     const key = `${r.version}\u0000${r.go ?? ""}`;
     const b = builds.get(key);
     if (b) b.count++;
     else builds.set(key, { version: r.version, go: r.go, count: 1 });
-    if (r.state !== ServerState.ShutDown) expected++;
+  }
+  const expected = live.filter((r) => r.state !== ServerState.ShutDown).map((r) => r.name).sort();
+  const within = new Set(expected);
+  const pointers: { name: string; routes: string[]; gateways: string[] }[] = [];
+  for (const name of expected) {
+    const s = fleet.sighting(name);
+    const routes = s ? [...s.routes].filter((n) => !within.has(n)) : [];
+    if (s && (routes.length > 0 || s.gateways.size > 0)) pointers.push({ name, routes, gateways: [...s.gateways] });
   }
   return {
     cluster,
@@ -83,6 +94,7 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
     summary: summarizeBuckets([all.buckets]),
     unnamed: live.filter((r) => r.name === r.id).map((r) => r.name),
     expected,
+    pointers,
     builds,
     at: now,
     until,

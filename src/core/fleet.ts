@@ -273,6 +273,11 @@ export class Fleet {
     return this.#probes.get(cluster);
   }
 
+  /** Clusters the monitor has probed. */
+  probedClusters(): IterableIterator<string> {
+    return this.#probes.keys();
+  }
+
   noteProbe(cluster: string, now: number): void {
     const prev = this.#probes.get(cluster);
     this.#probes.set(cluster, prev ? { latest: now, previous: prev.latest } : { latest: now });
@@ -283,7 +288,12 @@ export class Fleet {
     const prev = this.#sightings.get(name);
     const routes = new Set(statsz.routes);
     const gateways = new Set(statsz.gateways);
-    if (!prev || !sameSet(prev.routes, routes) || !sameSet(prev.gateways, gateways)) this.#revision++;
+    if (!prev || !sameSet(prev.routes, routes) || !sameSet(prev.gateways, gateways)) {
+      this.#revision++;
+      // What a cluster's servers point to is part of its digest (see ClusterDigest.pointers).
+      const cluster = this.#records.get(name)?.cluster;
+      if (cluster !== undefined) this.#touch(cluster);
+    }
     this.#sightings.set(name, { routes, gateways, connections: statsz.connections, jetstream: statsz.jetstream, at: now });
   }
 

@@ -1,5 +1,6 @@
 import type { Fleet } from "./fleet.js";
-import { membersByCluster } from "./scope-analysis.js";
+import type { ClusterDigest } from "./cluster-digest.js";
+import { digestsOf } from "./scope-analysis.js";
 import { ServerState, type ServerRecord } from "./server-record.js";
 import { compareVersions, parseVersion } from "./version.js";
 
@@ -28,11 +29,14 @@ export function advertisementIntervalMs(version: string): number {
 }
 
 /**
- * Servers that should be answering: running and not yet past --offline-after. One in lame duck
- * mode is on its way out; its silence is expected, and often its SHUTDOWN never arrives.
+ * A cluster's servers that should be answering: running and not yet past --offline-after, as they
+ * are now. One in lame duck mode is on its way out; its silence is expected, and often its
+ * SHUTDOWN never arrives.
  */
-function watched(fleet: Fleet, now: number): ServerRecord[] {
-  return [...fleet.records()].filter((r) => r.state === ServerState.Running && fleet.isLive(r, now));
+function watched(fleet: Fleet, d: ClusterDigest): ServerRecord[] {
+  const out: ServerRecord[] = [];
+  for (const r of d.live) if (r.state === ServerState.Running) out.push(fleet.get(r.name) ?? r);
+  return out;
 }
 
 /** The member heard from last by STATSZ, and when. */
@@ -60,10 +64,13 @@ function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerReco
 /** Clusters to ask for fresh STATSZ now: one of their servers is overdue or no longer routed to. */
 export function clustersToProbe(fleet: Fleet, now: number): string[] {
   const out: string[] = [];
-  for (const [cluster, members] of membersByCluster(watched(fleet, now))) {
+  for (const d of digestsOf(fleet, now)) {
+    const cluster = d.cluster;
     const latest = fleet.probes(cluster)?.latest;
     if (latest !== undefined && now - latest < ReachabilityTiming.reprobeMs) continue;
     const overdue = (r: ServerRecord) => now - r.lastSeen > advertisementIntervalMs(r.version) + ReachabilityTiming.silenceSlackMs;
+    const members = watched(fleet, d);
+    if (members.length === 0) continue;
     const sighted = latestSighting(fleet, members);
     if (members.some((r) => overdue(r) || droppedByPeer(fleet, r, members, r.lastSeen, sighted))) out.push(cluster);
   }
@@ -85,9 +92,12 @@ function settledProbe(fleet: Fleet, cluster: string, now: number): number | unde
 export function unreachableServers(fleet: Fleet, now: number, probesDelivered = true): Map<string, number> {
   const out = new Map<string, number>();
   if (!probesDelivered) return out;
-  for (const [cluster, members] of membersByCluster(watched(fleet, now))) {
+  // Only a probed cluster can have an unreachable server.
+  for (const cluster of [...fleet.probedClusters()].sort()) {
     const probed = settledProbe(fleet, cluster, now);
-    if (probed === undefined) continue;
+    const d = probed !== undefined ? fleet.digest(cluster, now) : undefined;
+    if (probed === undefined || !d) continue;
+    const members = watched(fleet, d);
     for (const r of members) {
       if (r.lastSeen >= probed) continue;
       const stillRouted = members.some((p) => {

@@ -1,4 +1,5 @@
 import type { Fleet } from "./fleet.js";
+import { digestsOf } from "./scope-analysis.js";
 import type { PingRound } from "./ping-rounds.js";
 import { ServerState } from "./server-record.js";
 
@@ -36,27 +37,43 @@ export function visibilityFigures(v: Visibility, maxNames = 20): VisibilityFigur
 }
 
 export function assessVisibility(fleet: Fleet, lastPing: PingRound | undefined, unreachable: ReadonlyMap<string, number>, now: number): Visibility {
-  const expected = new Set<string>();
+  let expected = 0;
   const clusters = new Set<string>();
   const gatewayClusters = new Set<string>();
-  for (const r of fleet.records()) {
-    if (r.state === ServerState.ShutDown || !fleet.isLive(r, now)) continue;
-    expected.add(r.name);
-    clusters.add(r.cluster);
-    const s = fleet.sighting(r.name);
-    if (!s || unreachable.has(r.name)) continue;
-    for (const n of s.routes) expected.add(n);
-    for (const g of s.gateways) gatewayClusters.add(g);
+  // Routes to servers beyond their own cluster's expected ones: counted once, if not expected elsewhere.
+  const beyond = new Set<string>();
+  const digests = digestsOf(fleet, now);
+  const isExpected = (name: string) => {
+    const r = fleet.get(name);
+    return r !== undefined && r.state !== ServerState.ShutDown && fleet.isLive(r, now);
+  };
+  for (const d of digests) {
+    if (d.expected.length === 0) continue;
+    expected += d.expected.length;
+    clusters.add(d.cluster);
+    for (const p of d.pointers) {
+      if (unreachable.has(p.name)) continue;
+      for (const n of p.routes) if (!isExpected(n)) beyond.add(n);
+      for (const g of p.gateways) gatewayClusters.add(g);
+    }
   }
   const unseenClusters = [...gatewayClusters].filter((c) => !clusters.has(c)).sort();
   for (const c of gatewayClusters) clusters.add(c);
   return {
     lastPing: lastPing ? { at: lastPing.at, answered: lastPing.answered.size } : undefined,
-    expectedServers: expected.size,
+    expectedServers: expected + beyond.size,
     expectedClusters: clusters.size,
-    // A server heard from since the ping is up, whatever happened to its answer.
-    notAnswering: lastPing ? [...expected].filter((n) => !lastPing.answered.has(n) && !((fleet.get(n)?.lastSeen ?? 0) > lastPing.at)).sort() : [],
+    notAnswering: lastPing ? notAnswering(fleet, lastPing, [...digests.map((d) => d.expected), [...beyond].sort()]) : [],
     unseenClusters,
     unreachable,
   };
+}
+
+/** Expected servers that did not answer the ping; one heard from since is up, whatever happened to its answer. */
+function notAnswering(fleet: Fleet, ping: PingRound, expected: readonly (readonly string[])[]): string[] {
+  const out: string[] = [];
+  for (const list of expected) {
+    for (const n of list) if (!ping.answered.has(n) && !((fleet.get(n)?.lastSeen ?? 0) > ping.at)) out.push(n);
+  }
+  return out.sort();
 }

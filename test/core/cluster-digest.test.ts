@@ -5,6 +5,8 @@ import { judgeScopes } from "../../src/core/scope-verdict.js";
 import { buildReport } from "../../src/core/version-report.js";
 import { defaultMismatchPolicy } from "../../src/core/mismatch-policy.js";
 import { observation } from "../helpers/observations.js";
+import { assessVisibility } from "../../src/core/visibility.js";
+import { clustersToProbe, unreachableServers } from "../../src/core/reachability.js";
 
 /**
  * Digests are a cache: a fleet asked for reports all along (its digests made at many moments, most
@@ -53,7 +55,7 @@ function steps(seed: number, count: number): { step: Step; at: number }[] {
       step = (f, now) => void f.observe(observation(name, version, { id: `${name}-${n}`, cluster, startedAt, domain, ...leaf, statsz }), now);
     } else if (kind === 8) step = (f, now) => void f.observe(observation(name, f.get(name)?.version ?? version, { kind: ObservationKind.LameDuck, id: `${name}-${id.get(name) ?? 0}`, cluster }), now);
     else if (kind === 9) step = (f, now) => void f.observe(observation(name, f.get(name)?.version ?? version, { kind: ObservationKind.Shutdown, id: `${name}-${id.get(name) ?? 0}`, cluster }), now);
-    else if (kind === 10) step = (f, now) => void f.forget(now, OFFLINE * 2);
+    else if (kind === 10) step = pick(2) === 0 ? (f, now) => void f.forget(now, OFFLINE * 2) : (f, now) => f.noteProbe(cluster, now - 2_000);
     else {
       const leaves = names.filter(() => pick(4) === 0).map((n) => ({ name: n, account: "SYS" }));
       step = (f, now) => f.noteLeafLinks("s1", leaves, now);
@@ -79,6 +81,12 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
         for (const query of [{}, { cluster: clusters[i % clusters.length]! }, { page: 2, pageSize: 3 }]) {
           t.deepEqual(buildReport(asked, later, query, options), buildReport(fresh, later, query, options), `step ${i}, query ${JSON.stringify(query)}`);
         }
+        const ping = { id: "1", at: later - 30_000, answered: new Set(["s1", "s2", "s5", "s9"]) };
+        t.deepEqual(
+          assessVisibility(asked, ping, unreachableServers(asked, later), later),
+          assessVisibility(fresh, ping, unreachableServers(fresh, later), later),
+        );
+        t.deepEqual(clustersToProbe(asked, later), clustersToProbe(fresh, later));
         t.deepEqual(
           judgeScopes(asked, later, defaultMismatchPolicy, options.sinceOf).map((v) => v.view),
           judgeScopes(fresh, later, defaultMismatchPolicy, options.sinceOf).map((v) => v.view),
