@@ -1,5 +1,6 @@
 import type { Fleet } from "./fleet.js";
 import { digestsOf } from "./scope-analysis.js";
+import type { ClusterDigest } from "./cluster-digest.js";
 import type { PingRound } from "./ping-rounds.js";
 import { ServerState } from "./server-record.js";
 
@@ -63,17 +64,29 @@ export function assessVisibility(fleet: Fleet, lastPing: PingRound | undefined, 
     lastPing: lastPing ? { at: lastPing.at, answered: lastPing.answered.size } : undefined,
     expectedServers: expected + beyond.size,
     expectedClusters: clusters.size,
-    notAnswering: lastPing ? notAnswering(fleet, lastPing, [...digests.map((d) => d.expected), [...beyond].sort()]) : [],
+    notAnswering: lastPing ? notAnswering(fleet, lastPing, digests, [...beyond]) : [],
     unseenClusters,
     unreachable,
   };
 }
 
+/**
+ * A cluster's servers that had not answered a round when last asked: within a round answers only
+ * arrive, so the next look reads these few instead of every server. Held per digest (a changed
+ * cluster is a new digest) and per round.
+ */
+const silentOf = new WeakMap<object, { round: string; names: string[] }>();
+
 /** Expected servers that did not answer the ping; one heard from since is up, whatever happened to its answer. */
-function notAnswering(fleet: Fleet, ping: PingRound, expected: readonly (readonly string[])[]): string[] {
-  const out: string[] = [];
-  for (const list of expected) {
-    for (const n of list) if (!ping.answered.has(n) && !((fleet.get(n)?.lastSeen ?? 0) > ping.at)) out.push(n);
+function notAnswering(fleet: Fleet, ping: PingRound, digests: readonly ClusterDigest[], beyond: readonly string[]): string[] {
+  const round = `${ping.id}@${ping.at}`;
+  const silent = (names: readonly string[]) => names.filter((n) => !ping.answered.has(n) && !((fleet.get(n)?.lastSeen ?? 0) > ping.at));
+  const out: string[] = silent(beyond);
+  for (const d of digests) {
+    const held = silentOf.get(d);
+    const names = silent(held?.round === round ? held.names : d.expected);
+    silentOf.set(d, { round, names });
+    out.push(...names);
   }
   return out.sort();
 }
