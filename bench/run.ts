@@ -1,6 +1,6 @@
 // npm run bench: every benchmark against real nats-server processes on this machine; writes BENCHMARKS.md.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -33,9 +33,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The simulator (a separate process); with `everyMs` it keeps advertising until `stop()`. */
-function simulator(cluster: LocalCluster, count: number, rounds: number, change: number, prefix: string, everyMs?: number) {
+function simulator(cluster: LocalCluster, count: number, rounds: number, change: number, prefix: string, everyMs?: number, clusters?: number) {
   const args = ["--import", "tsx", "bench/simulate-statsz.ts", cluster.urls[0]!, users.sys.user, users.sys.pass, String(count), String(rounds), String(change), prefix];
-  const child = spawn(process.execPath, everyMs ? [...args, String(everyMs)] : args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const tail = clusters !== undefined ? [String(everyMs ?? 0), String(clusters)] : everyMs ? [String(everyMs)] : [];
+  const child = spawn(process.execPath, [...args, ...tail], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const published = new Promise<{ published: number; ms: number }>((resolve, reject) => {
     let text = "";
     child.stdout.on("data", (d) => {
@@ -527,6 +528,119 @@ async function benchDetection(): Promise<void> {
   say();
 }
 
+
+/** The service's resident memory at its peak, from /proc (Linux). */
+function peakRss(pid: number | undefined): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Requests a subject and a second one back to back every `gapMs` until stopped, timing each. */
+function keepAsking(nc: NatsConnection, subjects: readonly string[], gapMs: number) {
+  const times = new Map(subjects.map((s) => [s, [] as number[]]));
+  let failed = 0;
+  let asking = true;
+  const done = (async () => {
+    while (asking) {
+      for (const s of subjects) {
+        const t = performance.now();
+        const m = await nc.request(s, "", { timeout: 5000 }).catch(() => undefined);
+        if (!m || m.headers?.get("Nats-Service-Error")) failed++;
+        else times.get(s)!.push(performance.now() - t);
+      }
+      await sleep(gapMs);
+    }
+  })();
+  return { times, failed: () => failed, stop: async () => ((asking = false), await done) };
+}
+
+async function benchBurst(n: number): Promise<void> {
+  const clusters = Math.max(20, Math.round(n / 100));
+  say(`## 8. A burst of ${n.toLocaleString("en")} new servers, then cold start and ingest at that size`);
+  say();
+  say(`The service as users run it (\`node dist/cli/main.js serve\`, its own process) on a real ${newest.version} server; a simulator`);
+  say(`process announces ${n.toLocaleString("en")} new servers in ${clusters.toLocaleString("en")} clusters (10 % on another version) as fast as it can publish,`);
+  say("then every one of them advertises again every 10 s, as real servers do. Throughout, the bench asks `versions.report` and");
+  say("`$SRV.STATS.version-monitor` back to back every 20 ms and times every answer. Default run: 10,000; `npm run bench -- burst");
+  say("--scale 100000` for the issue's size.");
+  say();
+  const cluster = await startCluster([{ name: "burst", binaries: [newest.path] }]);
+  const nc = await connectAs(cluster, users.app);
+  let service = spawnService(cluster);
+  let sim: ReturnType<typeof simulator> | undefined;
+  try {
+    await waitUntil("the service", async () => ((await reportOf(nc))?.report.server_count ?? 0) >= 1 ? true : undefined, 30_000, 50);
+    const asking = keepAsking(nc, ["versions.report", "$SRV.STATS.version-monitor"], 20);
+    const t0 = performance.now();
+    sim = simulator(cluster, n, 1, 0.1, "b", 10_000, clusters);
+    const published = await sim.published;
+    const burstEnd = performance.now();
+    await waitUntil(`${n} servers in the report`, async () => ((await reportOf(nc))?.report.server_count ?? 0) >= n + 1 ? true : undefined, 300_000, 100);
+    const complete = performance.now();
+    // Ten more seconds of the steady state: every server advertising again once.
+    await sleep(10_000);
+    await asking.stop();
+    const stats = await serviceStats(nc);
+    const rss = peakRss(service.child.pid);
+    const row = (name: string, xs: number[]) =>
+      `| ${name} | ${xs.length} | ${ms(quantile(xs, 0.5))} | ${ms(quantile(xs, 0.99))} | ${ms(Math.max(...xs))} |`;
+    say(`The simulator published ${published.published.toLocaleString("en")} advertisements in ${Math.round(published.ms)} ms. Every server was in the report`);
+    say(`${Math.round(complete - burstEnd)} ms after the last one was published (${Math.round(complete - t0)} ms after the burst began; one advertisement interval is 10 s).`);
+    say(`Advertisements received: ${stats.ingest.received.stats.toLocaleString("en")}; rejected: ${Object.values(stats.ingest.rejected as Record<string, number>).reduce((a, b) => a + b, 0)};`);
+    say(`system connection lost (slow consumer): ${stats.ingest.disconnects}; KV writes: ${stats.kv.writes.toLocaleString("en")} (conflicts ${stats.kv.conflicts}, errors ${stats.kv.errors}).`);
+    say(`Peak resident memory of the service: ${rss ? `${Math.round(rss / 2 ** 20)} MiB` : "unknown"}; requests that failed or timed out (5 s): ${asking.failed()}.`);
+    say();
+    say("| request during the burst and after | answers | p50 ms | p99 ms | max ms |");
+    say("| --- | --- | --- | --- | --- |");
+    say(row("`versions.report`", asking.times.get("versions.report")!));
+    say(row("`$SRV.STATS.version-monitor`", asking.times.get("$SRV.STATS.version-monitor")!));
+    say();
+
+    // Cold start: the servers stop advertising; a new service process reads them all from the bucket.
+    await sim.stop();
+    sim = undefined;
+    await service.stop();
+    const starts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s0 = performance.now();
+      service = spawnService(cluster);
+      await waitUntil(`a report of ${n + 1} servers`, async () => ((await reportOf(nc))?.report.server_count ?? 0) >= n + 1 ? true : undefined, 120_000, 10);
+      starts.push(performance.now() - s0);
+      if (i < 2) await service.stop();
+    }
+    say(`Cold start with ${n.toLocaleString("en")} servers in the bucket, from \`serve\` spawned to the first correct report (${(n + 1).toLocaleString("en")} servers):`);
+    say(`${starts.map((t) => `${Math.round(t)} ms`).join(", ")} (median ${Math.round(quantile(starts, 0.5))} ms).`);
+    say();
+
+    // Ingest: the same servers advertising again, unchanged, as fast as the simulator publishes.
+    const before = (await serviceStats(nc)).ingest.received.stats as number;
+    const rounds = 3;
+    const again = simulator(cluster, n, rounds, 0, "b", 0, clusters);
+    await waitUntil("the first repeat", async () => ((await serviceStats(nc)).ingest.received.stats > before ? true : undefined), 60_000, 5);
+    const i0 = performance.now();
+    await waitUntil("every repeat processed", async () => ((await serviceStats(nc)).ingest.received.stats >= before + n * rounds ? true : undefined), 300_000, 20);
+    const rate = (n * rounds) / ((performance.now() - i0) / 1000);
+    const pub = await again.published;
+    await again.stop();
+    say(`Ingest of repeated advertisements at ${n.toLocaleString("en")} servers: ${Math.round(rate).toLocaleString("en")} per second processed`);
+    say(`(${(n * rounds).toLocaleString("en")} advertisements; the simulator published ${Math.round(pub.published / (pub.ms / 1000)).toLocaleString("en")} per second).`);
+    say();
+    say("Goals (issue: edge-fleet scale): every server in the fleet within one advertisement interval after the burst, no");
+    say("advertisement silently dropped, `versions.report` and `$SRV.STATS` within 100 ms p99 throughout; cold start with");
+    say("100,000 servers in the bucket under 3 s; ingest of repeats at least 20,000 per second at 100,000 servers.");
+    say();
+  } finally {
+    await sim?.stop();
+    await service.stop();
+    await nc.close();
+    await stopCluster(cluster);
+  }
+}
+
 const started = new Date();
 say("# Benchmarks");
 say();
@@ -535,7 +649,11 @@ say("All servers are real nats-server processes on 127.0.0.1; simulated servers 
 say("The machine is shared and noisy: compare ratios, and rerun before drawing conclusions from absolute figures.");
 say("Each section says what its figures include and what they leave out.");
 say();
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const scaleAt = args.indexOf("--scale");
+const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 10_000;
+if (!Number.isInteger(scale) || scale < 100) throw new Error(`--scale takes a number of servers (at least 100), not ${args[scaleAt + 1]}`);
+const only = scaleAt >= 0 ? args.filter((_, i) => i !== scaleAt && i !== scaleAt + 1) : args;
 const wanted = (name: string) => only.length === 0 || only.includes(name);
 if (wanted("report")) await benchReport();
 if (wanted("ingest") || wanted("cold-start")) {
@@ -549,6 +667,7 @@ if (wanted("ingest") || wanted("cold-start")) {
 if (wanted("kv")) await benchKvWrites();
 if (wanted("detection")) await benchDetection();
 if (wanted("growth")) await benchGrowth();
+if (wanted("burst")) await benchBurst(scale);
 if (only.length === 0) {
   writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), out.join("\n") + "\n");
   process.stderr.write("wrote BENCHMARKS.md\n");
