@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import test from "ava";
 import { AdvisoryBook } from "../../src/core/advisory-book.js";
 import { bundledAdvisories, bundledReleases } from "../../src/data/bundled.js";
@@ -160,6 +161,19 @@ test.serial("the example alert rules evaluate against the real series without er
   t.is(state["NatsVersionMismatchStalled"], "inactive");
   // The older server is affected: pending (its `for` is 30 minutes).
   t.is(state["NatsServerVulnerable"], "pending");
+});
+
+test.serial("the example Grafana dashboard's queries run against the real series; its state timeline shows both scopes in a rolling upgrade", async (t) => {
+  const dashboard = JSON.parse(readFileSync(new URL("../../examples/grafana/nats-version-monitor.json", import.meta.url), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((x) => ({ panel: p.title, promql: x.expr.replaceAll("$job", JOB).replaceAll("$__rate_interval", "1m") })));
+  t.true(exprs.length >= 10);
+  for (const { panel, promql } of exprs) {
+    // A query Prometheus refuses throws; every one has data for this service.
+    const r = await ctx.prometheus.query(promql);
+    t.true(r.length > 0, `${panel}: ${promql}`);
+  }
+  const timeline = await ctx.prometheus.query(exprs.find((e) => e.panel === "Mismatch state by scope")!.promql);
+  t.deepEqual(timeline.map((s) => [s.metric["scope"], s.value]).sort(), [["cluster:metrics", 1], ["system", 1]]);
 });
 
 test.serial("a bad or taken --metrics-listen ends serve with exit 2 and one line", async (t) => {
