@@ -3,7 +3,7 @@ import type { Flags } from "../config/connection-config.js";
 import { DatasetError, parseAdvisoryDataset, type AdvisoryDataset } from "../core/advisory.js";
 import { ADVISORIES_KEY } from "../nats/advisory-source.js";
 import { readInputFile, withBucket } from "./bucket-access.js";
-import { CommandError } from "./report.js";
+import { CommandError } from "./command-error.js";
 
 /** A dataset file, validated; a fault is a ConfigError naming the file. */
 function readDataset(file: string): AdvisoryDataset {

@@ -4,7 +4,7 @@ import { connect } from "@nats-io/transport-node";
 import { ConfigError } from "../config/config-error.js";
 import { resolveConnection, type Flags } from "../config/connection-config.js";
 import { connectionOptions } from "../nats/connect.js";
-import { CommandError } from "./report.js";
+import { CommandError } from "./command-error.js";
 
 /** An operator's input file (inventory, dataset), or a ConfigError naming it. */
 export function readInputFile(file: string): string {

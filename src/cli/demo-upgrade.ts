@@ -5,7 +5,7 @@ import type { ServerBinary } from "../local-cluster/server-binaries.js";
 import { decodeMismatchEvent } from "../core/mismatch-event.js";
 import { UPGRADE_SUBJECT } from "../nats/report-service.js";
 import type { UpgradeAnswer } from "../nats/upgrade-gatekeeper.js";
-import { CommandError } from "./report.js";
+import { CommandError } from "./command-error.js";
 import { upgradeWait } from "./upgrade.js";
 
 /** Prints every event as it is published, one line each. */

@@ -6,7 +6,7 @@ import { installedServerBinaries, type ServerBinary } from "../local-cluster/ser
 import { waitUntil } from "../local-cluster/wait-until.js";
 import { createLogger } from "../logger.js";
 import { VersionMonitor } from "../monitor.js";
-import { CommandError } from "./report.js";
+import { CommandError } from "./command-error.js";
 import { renderReportTable } from "./report-table.js";
 import { demoUpgrade } from "./demo-upgrade.js";
 

@@ -1,8 +1,9 @@
 import type { Flags } from "../config/connection-config.js";
 import type { HistoryPage } from "../nats/event-stream.js";
-import { EVENTS_SUBJECT } from "../nats/report-service.js";
 import { renderEventTimeline } from "./event-timeline.js";
-import { askService, positiveInt } from "./report.js";
+import { positiveInt } from "./report.js";
+import { askService } from "./service-request.js";
+import { EVENTS_SUBJECT } from "./subjects.js";
 
 export function eventsRequestBody(flags: Flags): string {
   const str = (k: string) => (typeof flags[k] === "string" ? (flags[k] as string) : undefined);

@@ -4,7 +4,7 @@ import { parseInventoryFile } from "../config/inventory-file.js";
 import { parseInventory, type Inventory } from "../core/inventory.js";
 import { INVENTORY_KEY } from "../nats/inventory-source.js";
 import { readInputFile, withBucket } from "./bucket-access.js";
-import { CommandError } from "./report.js";
+import { CommandError } from "./command-error.js";
 import { renderColumns } from "./report-table.js";
 
 /** `inventory apply FILE`: validates the file (YAML or JSON, faults by line) and stores it; every instance follows. */

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
+// Loads only what the command asked for: commands that ask the service must start fast, so
+// nothing heavy (nats.js, pino, the service) is imported here (bench/cli-startup.ts measures it).
 import { ConfigError } from "../config/config-error.js";
-import { packageInfo } from "../package-info.js";
-import { demo } from "./demo.js";
+import { CommandError } from "./command-error.js";
 import { parseCommandFlags } from "./options.js";
-import { CommandError, report } from "./report.js";
-import { serve } from "./serve.js";
 import { usage } from "./usage.js";
 
 const print = (text: string) => process.stdout.write(text + "\n");
@@ -23,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === "version" || command === "--version") {
-    print(packageInfo.version);
+    print((await import("../package-info.js")).packageInfo.version);
     return 0;
   }
   try {
@@ -34,9 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     switch (command) {
       case "serve":
-        return await serve(flags);
+        return await (await import("./serve.js")).serve(flags);
       case "report":
-        return await report(flags, print);
+        return await (await import("./report.js")).report(flags, print);
       case "events":
         return await (await import("./events.js")).events(flags, print);
       case "inventory apply":
@@ -50,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       case "upgrade wait":
         return await (await import("./upgrade.js")).upgradeWait(flags, print, (line) => process.stderr.write(line + "\n"));
       default:
-        return await demo(flags, print);
+        return await (await import("./demo.js")).demo(flags, print);
     }
   } catch (err) {
     if (err instanceof ConfigError) {

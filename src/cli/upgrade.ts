@@ -1,10 +1,11 @@
 import type { Flags } from "../config/connection-config.js";
 import { parseDuration } from "../config/duration.js";
 import type { ClusterGate } from "../core/upgrade-gate.js";
-import { UPGRADE_SUBJECT } from "../nats/report-service.js";
 import type { UpgradeAnswer } from "../nats/upgrade-gatekeeper.js";
-import { CommandError, ServiceError, withService } from "./report.js";
+import { CommandError, ServiceError } from "./command-error.js";
 import { renderColumns } from "./report-table.js";
+import { askService } from "./service-request.js";
+import { UPGRADE_SUBJECT } from "./subjects.js";
 
 /** `upgrade wait` gave up: the gate did not open in time. */
 export const EXIT_TIMEOUT = 3;
@@ -36,7 +37,7 @@ export function renderUpgradeTable(a: UpgradeAnswer): string {
 
 /** `upgrade status`: the verdict once, as a table or the raw JSON. */
 export async function upgradeStatus(flags: Flags, print: (text: string) => void): Promise<number> {
-  const msg = await withService(flags, (ask) => ask(UPGRADE_SUBJECT, upgradeBody(flags)));
+  const msg = await askService(flags, UPGRADE_SUBJECT, upgradeBody(flags));
   print(flags["json"] ? msg.string() : renderUpgradeTable(msg.json<UpgradeAnswer>()));
   return 0;
 }
@@ -57,6 +58,8 @@ export async function upgradeWait(flags: Flags, print: (text: string) => void, w
   const interval = typeof flags["interval"] === "string" ? parseDuration(flags["interval"], "--interval") : 2000;
   const deadline = Date.now() + limit;
   const { timeout: _overall, ...requestFlags } = flags;
+  // Asks again and again across restarts of servers: nats.js reconnects (the quick path asks once).
+  const { withService } = await import("./nats-service.js");
   return withService(
     requestFlags,
     async (ask) => {
