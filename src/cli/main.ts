@@ -25,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     print((await import("../package-info.js")).packageInfo.version);
     return 0;
   }
+  // A monitoring plugin: every outcome, bad flags included, is its status on stdout and exit code.
+  if (command === "check") return (await import("./check.js")).check(args, print);
   try {
     const flags = parseCommandFlags(command, args);
     if (flags["help"]) {

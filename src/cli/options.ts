@@ -47,6 +47,14 @@ export const commandOptions: Record<string, Options> = {
     "page-size": { type: "string" },
     timeout: { type: "string" },
   },
+  check: {
+    ...connection(""),
+    cluster: { type: "string" },
+    "warn-after": { type: "string" },
+    "critical-after": { type: "string" },
+    format: { type: "string" },
+    timeout: { type: "string" },
+  },
   events: {
     ...connection(""),
     json: { type: "boolean" },
@@ -95,7 +103,7 @@ export function parseCommandFlags(command: string, args: string[]): Flags {
     if (command.startsWith("upgrade")) throw new ConfigError(`${command}: use "upgrade status" or "upgrade wait"`);
     if (command.startsWith("advisories")) throw new ConfigError(`${command}: use "advisories load FILE"`);
     if (command.startsWith("inventory")) throw new ConfigError(`${command}: use "inventory apply FILE" or "inventory show"`);
-    throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, events, upgrade or demo`);
+    throw new ConfigError(`unknown command ${JSON.stringify(command)}: use serve, report, check, events, upgrade or demo`);
   }
   try {
     const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });

@@ -9,6 +9,13 @@ Usage:
                               [--metrics-listen HOST:PORT] [--metrics-max-servers 10000] [--metrics-max-scopes 1000]
   nats-version-monitor report [connection flags] [--cluster NAME] [--server-name NAME] [--page N]
                               [--page-size N] [--json] [--timeout 5s]
+  nats-version-monitor check  [connection flags] [--cluster NAME] [--warn-after 1h] [--critical-after 24h]
+                              [--format nagios|json|text] [--timeout 5s]
+                              a monitoring plugin (Nagios, Icinga, Sensu): one status line with perf data;
+                              exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Consistent is OK; a rolling
+                              upgrade warns from --warn-after, stalled warns at once, both are critical
+                              from --critical-after; stale is critical. No service, a bad answer or bad
+                              flags are UNKNOWN (3), the plugin convention for a check that cannot judge
   nats-version-monitor events [connection flags] [--scope system|cluster:NAME] [--cluster NAME]
                               [--type detected|changed|stalled|stale|resolved|affected] [--limit 50] [--page N] [--json]
   nats-version-monitor upgrade status [connection flags] [--cluster NAME] [--json] [--timeout 5s]
