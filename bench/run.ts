@@ -8,6 +8,7 @@ import { LocalCluster } from "../src/local-cluster/local-cluster.js";
 import { installedServerBinaries } from "../src/local-cluster/server-binaries.js";
 import { VersionMonitor } from "../src/monitor.js";
 import { connectAs, captureLogger, monitorConfig, startCluster, stopCluster, users, waitUntil } from "../test/helpers/cluster.js";
+import { benchCliStartup } from "./cli-startup.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const binaries = installedServerBinaries();
@@ -61,7 +62,7 @@ async function startMonitor(cluster: LocalCluster, flags: Record<string, string>
 
 /** `serve` as users run it: the built CLI in its own process. */
 function spawnService(cluster: LocalCluster, flags: string[] = []) {
-  const child = spawn(process.execPath, ["dist/cli/main.js", "serve", "--offline-after", "10h", "--log-level", "warn", ...flags], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "dist/cli/main.js", "serve", "--offline-after", "10h", "--log-level", "warn", ...flags], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     env: {
@@ -667,6 +668,7 @@ if (wanted("ingest") || wanted("cold-start")) {
 if (wanted("kv")) await benchKvWrites();
 if (wanted("detection")) await benchDetection();
 if (wanted("growth")) await benchGrowth();
+if (wanted("cli")) await benchCliStartup(say);
 if (wanted("burst")) await benchBurst(scale);
 if (only.length === 0) {
   writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), out.join("\n") + "\n");

@@ -221,7 +221,7 @@ export class VersionMonitor {
       onObservation: (obs) => this.#observe(obs),
       now,
       rounds: this.#rounds,
-      probeTargets: (at) => clustersToProbe(this.fleet, at),
+      probeTargets: (at) => this.reports.probeTargets(at, () => clustersToProbe(this.fleet, at)),
       onProbe: (cluster, at) => this.fleet.noteProbe(cluster, at),
       onLeafLinks: (answer) => this.fleet.noteLeafLinks(answer.server, answer.links, this.now()),
     });

@@ -26,7 +26,7 @@ export interface CollectorOptions {
   /** Counts the answers to each ping. */
   readonly rounds: PingRounds;
   /** Clusters whose servers should be asked for a fresh STATSZ now (see core/reachability.ts). */
-  readonly probeTargets: (now: number) => string[];
+  readonly probeTargets: (now: number) => readonly string[] | Promise<readonly string[]>;
   readonly onProbe: (cluster: string, now: number) => void;
   /** A server's leafnode connections, from its answer to a LEAFZ ping. */
   readonly onLeafLinks?: (answer: LeafzAnswer) => void;
@@ -83,6 +83,8 @@ export class Collector {
   readonly #leafzInbox = createInbox(INBOX_PREFIX);
   #timer: NodeJS.Timeout | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
+  /** A probe check is under way (on the report worker): the next tick does not start another. */
+  #probing = false;
   #stopped = false;
 
   constructor(
@@ -108,7 +110,7 @@ export class Collector {
       this.ping();
     }, this.opts.pollIntervalMs);
     this.#timer.unref();
-    this.#probeTimer = setInterval(() => this.#probe(), PROBE_TICK_MS);
+    this.#probeTimer = setInterval(() => void this.#probe(), PROBE_TICK_MS);
     this.#probeTimer.unref();
     void this.#watchStatus();
   }
@@ -143,10 +145,18 @@ export class Collector {
   }
 
   /** Asks the servers of clusters where one went quiet for a fresh STATSZ: who answers, whom they route to. */
-  #probe(): void {
-    if (this.#stopped || this.nc.isClosed()) return;
+  async #probe(): Promise<void> {
+    if (this.#stopped || this.nc.isClosed() || this.#probing) return;
     const now = this.opts.now();
-    for (const cluster of this.opts.probeTargets(now)) {
+    this.#probing = true;
+    let targets: readonly string[];
+    try {
+      targets = await this.opts.probeTargets(now);
+    } finally {
+      this.#probing = false;
+    }
+    if (this.#stopped || this.nc.isClosed()) return;
+    for (const cluster of targets) {
       this.stats.probes++;
       // The server filters by substring of the cluster name: other clusters' answers are just more news.
       this.nc.publish(SysSubject.Ping, cluster === "" ? "" : JSON.stringify({ cluster }), { reply: `${this.#statsInbox}.${PROBE_TOKEN}` });

@@ -69,8 +69,9 @@ export class ReportShelf {
   #askedAt = 0;
   #visibility: VisibilityFigures | undefined;
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
-  readonly #judging = new Map<number, { resolve: (v: readonly ScopeVerdict[]) => void; fallback: () => readonly ScopeVerdict[] }>();
-  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null, judged_here_after_timeout: 0 };
+  /** Questions the worker was asked and has not answered yet, each with how to answer it here instead. */
+  readonly #asked = new Map<number, { resolve: (v: unknown) => void; fallback: () => unknown }>();
+  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null, answered_here_after_timeout: 0 };
 
   constructor(opts: ReportShelfOptions) {
     this.#opts = opts;
@@ -101,8 +102,8 @@ export class ReportShelf {
     const worker = this.#worker;
     this.#worker = undefined;
     this.#ops = [];
-    for (const { resolve, fallback } of this.#judging.values()) resolve(fallback());
-    this.#judging.clear();
+    for (const { resolve, fallback } of this.#asked.values()) resolve(fallback());
+    this.#asked.clear();
     await worker?.terminate();
   }
 
@@ -184,25 +185,37 @@ export class ReportShelf {
    * sent first); `here` judges on this thread when there is no worker.
    */
   judge(now: number, policy: MismatchPolicy, since: ReadonlyMap<string, number>, here: () => readonly ScopeVerdict[]): Promise<readonly ScopeVerdict[]> {
-    // A worker still starting (loading its modules) would hold up the evaluation: judged here meanwhile.
+    return this.#ask((id) => ({ type: "judge", id, now, policy, since }), here);
+  }
+
+  /**
+   * Which clusters to probe as of `now`, decided by the worker from its copy of the fleet: at
+   * 100,000 servers the check reads every one, which on this thread held up every request.
+   */
+  probeTargets(now: number, here: () => readonly string[]): Promise<readonly string[]> {
+    return this.#ask((id) => ({ type: "probe-check", id, now }), here);
+  }
+
+  #ask<T>(message: (id: number) => ToReportWorker, here: () => T): Promise<T> {
+    // A worker still starting (loading its modules) would hold up the caller: answered here meanwhile.
     if (!this.#worker || !this.#ready) return Promise.resolve(here());
     const id = ++this.#seq;
     return new Promise((resolve) => {
-      // A worker that does not answer (stuck on a huge rendering) must not stop the tracker.
+      // A worker that does not answer (stuck on a huge rendering) must not stop the caller.
       const timer = setTimeout(() => {
-        if (!this.#judging.delete(id)) return;
-        this.stats.judged_here_after_timeout++;
+        if (!this.#asked.delete(id)) return;
+        this.stats.answered_here_after_timeout++;
         resolve(here());
       }, JUDGE_TIMEOUT_MS);
       timer.unref();
-      this.#judging.set(id, {
+      this.#asked.set(id, {
         resolve: (v) => {
           clearTimeout(timer);
-          resolve(v);
+          resolve(v as T);
         },
         fallback: here,
       });
-      this.#post({ type: "judge", id, now, policy, since });
+      this.#post(message(id));
     });
   }
 
@@ -211,9 +224,9 @@ export class ReportShelf {
       this.#ready = true;
       return;
     }
-    if (msg.type === "judged") {
-      this.#judging.get(msg.id)?.resolve(msg.verdicts);
-      this.#judging.delete(msg.id);
+    if (msg.type === "judged" || msg.type === "probe-targets") {
+      this.#asked.get(msg.id)?.resolve(msg.type === "judged" ? msg.verdicts : msg.clusters);
+      this.#asked.delete(msg.id);
       return;
     }
     const flight = this.#inFlight;
@@ -262,8 +275,8 @@ export class ReportShelf {
     this.#ops = [];
     void worker.terminate();
     // Whatever the worker was judging is judged here instead.
-    for (const { resolve, fallback } of this.#judging.values()) resolve(fallback());
-    this.#judging.clear();
+    for (const { resolve, fallback } of this.#asked.values()) resolve(fallback());
+    this.#asked.clear();
   }
 }
 

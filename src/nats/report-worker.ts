@@ -8,6 +8,7 @@ import { Fleet, type FleetPolicy } from "../core/fleet.js";
 import type { Inventory } from "../core/inventory.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
+import { clustersToProbe } from "../core/reachability.js";
 import type { ReportQuery } from "../core/version-report.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
@@ -20,13 +21,15 @@ export type ToReportWorker =
   | { readonly type: "advisories"; readonly dataset: AdvisoryDataset }
   | { readonly type: "inventory"; readonly inventory: Inventory | null }
   | { readonly type: "build"; readonly id: number; readonly ctx: ReportContext; readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[] }
-  | { readonly type: "judge"; readonly id: number; readonly now: number; readonly policy: MismatchPolicy; readonly since: ReadonlyMap<string, number> };
+  | { readonly type: "judge"; readonly id: number; readonly now: number; readonly policy: MismatchPolicy; readonly since: ReadonlyMap<string, number> }
+  | { readonly type: "probe-check"; readonly id: number; readonly now: number };
 
 /** Worker to main thread. */
 export type FromReportWorker =
   | { readonly type: "ready" }
   | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[]; readonly visibility: VisibilityFigures }
-  | { readonly type: "judged"; readonly id: number; readonly verdicts: readonly ScopeVerdict[] };
+  | { readonly type: "judged"; readonly id: number; readonly verdicts: readonly ScopeVerdict[] }
+  | { readonly type: "probe-targets"; readonly id: number; readonly clusters: readonly string[] };
 
 export interface ReportWorkerData {
   readonly fleet: FleetPolicy;
@@ -74,6 +77,9 @@ if (parentPort) {
         port.postMessage({ type: "judged", id: msg.id, verdicts } satisfies FromReportWorker);
         return;
       }
+      case "probe-check":
+        port.postMessage({ type: "probe-targets", id: msg.id, clusters: clustersToProbe(fleet, msg.now) } satisfies FromReportWorker);
+        return;
     }
   });
 }

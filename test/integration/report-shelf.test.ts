@@ -5,6 +5,7 @@ import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil, requestReport } from "../helpers/cluster.js";
 import { SimulatedServers } from "../helpers/simulated-servers.js";
+import { clustersToProbe } from "../../src/core/reachability.js";
 
 // Reports are rendered by the report worker from its own copy of the fleet; these tests check that
 // the copy is the fleet (not an approximation of it) and that requests are answered from the
@@ -98,6 +99,13 @@ test.serial("the worker's rendering is byte for byte the report the main thread 
     const fromWorker = await ctx.monitor.reports.judge(at, ctx.monitor.config.policy, since, () => t.fail("judged on the main thread") as never);
     t.true(fromWorker.length > 20, "the system and every cluster");
     t.deepEqual(fromWorker, ctx.monitor.tracker.judgeHere(at));
+    // The clusters to probe, decided by the worker, are the ones this thread would pick: now, and
+    // 15 s on, when every server is overdue.
+    for (const when of [at, at + 15_000]) {
+      const targets = await ctx.monitor.reports.probeTargets(when, () => t.fail("checked on the main thread") as never);
+      t.deepEqual(targets, clustersToProbe(ctx.monitor.fleet, when));
+      if (when > at) t.is(targets.length, 21, "every simulated cluster and the real one");
+    }
   } finally {
     held = undefined;
   }
