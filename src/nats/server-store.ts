@@ -28,6 +28,11 @@ export interface StoreStats {
 
 const MAX_CAS_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 1000;
+/**
+ * Writes in flight at once, across keys. A burst of 100,000 new servers otherwise started 100,000
+ * KV requests at once: memory for every one of them, and a JetStream leader flooded.
+ */
+const MAX_WRITES_IN_FLIGHT = 256;
 
 /** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
 const HISTORY = 5;
@@ -55,6 +60,8 @@ export class ServerStore {
   readonly #revisions = new Map<string, number>();
   readonly #pending = new Map<string, ServerRecord>();
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Keys with a record to write, waiting for one of the MAX_WRITES_IN_FLIGHT slots, oldest first. */
+  readonly #waiting = new Set<string>();
   readonly #retries = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -90,17 +97,36 @@ export class ServerStore {
   save(record: ServerRecord): void {
     const key = encodeServerKey(record.name);
     this.#pending.set(key, record);
-    if (!this.#inFlight.has(key)) this.#drain(key);
+    if (this.#inFlight.has(key) || this.#waiting.has(key)) return;
+    if (this.#inFlight.size < MAX_WRITES_IN_FLIGHT) this.#drain(key);
+    else this.#waiting.add(key);
   }
 
+  /** Writes a key's pending records one after the other, then hands its slot to the next key waiting. */
   #drain(key: string): void {
     const run = (async () => {
       for (let record = this.#pending.get(key); record; record = this.#pending.get(key)) {
         this.#pending.delete(key);
         await this.#write(key, record);
       }
-    })().finally(() => this.#inFlight.delete(key));
+    })().finally(() => {
+      this.#inFlight.delete(key);
+      this.#next();
+    });
     this.#inFlight.set(key, run);
+  }
+
+  #next(): void {
+    for (const key of this.#waiting) {
+      if (this.#inFlight.size >= MAX_WRITES_IN_FLIGHT) return;
+      this.#waiting.delete(key);
+      if (this.#pending.has(key) && !this.#inFlight.has(key)) this.#drain(key);
+    }
+  }
+
+  /** Keys being written now, and keys waiting for a slot. */
+  get backlog(): { readonly writing: number; readonly waiting: number } {
+    return { writing: this.#inFlight.size, waiting: this.#waiting.size };
   }
 
   async #write(key: string, record: ServerRecord): Promise<void> {
@@ -164,6 +190,7 @@ export class ServerStore {
     const key = encodeServerKey(record.name);
     await this.#inFlight.get(key);
     this.#pending.delete(key);
+    this.#waiting.delete(key);
     try {
       await this.kv.delete(key);
       this.#revisions.delete(key);
@@ -174,7 +201,10 @@ export class ServerStore {
 
   /** Resolves when every queued write has been attempted. */
   async flush(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight.values()]);
+    while (this.#inFlight.size > 0 || this.#waiting.size > 0) {
+      if (this.#inFlight.size === 0) this.#next();
+      await Promise.all([...this.#inFlight.values()]);
+    }
   }
 
   /** Flushes, then stops retrying failed writes. */
