@@ -60,8 +60,14 @@ export class ServerStore {
   readonly #revisions = new Map<string, number>();
   readonly #pending = new Map<string, ServerRecord>();
   readonly #inFlight = new Map<string, Promise<void>>();
-  /** Keys with a record to write, waiting for one of the MAX_WRITES_IN_FLIGHT slots, oldest first. */
+  /** Keys with a record to write, waiting for one of the MAX_WRITES_IN_FLIGHT slots. */
   readonly #waiting = new Set<string>();
+  /**
+   * The same keys, oldest first, read from `#head` on: taking the first key of a Set that many were
+   * deleted from walks past every deleted one, which made a burst's writes quadratic.
+   */
+  #queue: string[] = [];
+  #head = 0;
   readonly #retries = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -99,7 +105,10 @@ export class ServerStore {
     this.#pending.set(key, record);
     if (this.#inFlight.has(key) || this.#waiting.has(key)) return;
     if (this.#inFlight.size < MAX_WRITES_IN_FLIGHT) this.#drain(key);
-    else this.#waiting.add(key);
+    else {
+      this.#waiting.add(key);
+      this.#queue.push(key);
+    }
   }
 
   /** Writes a key's pending records one after the other, then hands its slot to the next key waiting. */
@@ -117,10 +126,15 @@ export class ServerStore {
   }
 
   #next(): void {
-    for (const key of this.#waiting) {
-      if (this.#inFlight.size >= MAX_WRITES_IN_FLIGHT) return;
-      this.#waiting.delete(key);
+    while (this.#inFlight.size < MAX_WRITES_IN_FLIGHT && this.#head < this.#queue.length) {
+      const key = this.#queue[this.#head++]!;
+      // A key removed meanwhile is no longer waiting.
+      if (!this.#waiting.delete(key)) continue;
       if (this.#pending.has(key) && !this.#inFlight.has(key)) this.#drain(key);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
   }
 
