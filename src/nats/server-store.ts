@@ -68,6 +68,7 @@ export class ServerStore {
    */
   #queue: string[] = [];
   #head = 0;
+  #nextTimer: NodeJS.Immediate | undefined;
   readonly #retries = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -120,9 +121,22 @@ export class ServerStore {
       }
     })().finally(() => {
       this.#inFlight.delete(key);
-      this.#next();
+      this.#schedule();
     });
     this.#inFlight.set(key, run);
+  }
+
+  /**
+   * The next writes start from the event loop, not from the acknowledgement that freed the slot:
+   * started there, a burst's writes chained one microtask to the next for a second at a time, and
+   * no request was answered meanwhile.
+   */
+  #schedule(): void {
+    if (this.#waiting.size === 0 || this.#nextTimer) return;
+    this.#nextTimer = setImmediate(() => {
+      this.#nextTimer = undefined;
+      this.#next();
+    });
   }
 
   #next(): void {
