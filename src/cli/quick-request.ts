@@ -170,8 +170,8 @@ function exchange(socket: Socket, r: QuickRequest): Promise<QuickReply> {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       while (step());
     });
-    socket.on("error", (err: NodeJS.ErrnoException) => {
-      const why = err.code ? `${err.message.replace(/^connect /, "")}` : err.message;
+    socket.on("error", (err: Error) => {
+      const why = err.message.replace(/^connect /, ""); // "connect ECONNREFUSED 127.0.0.1:4222"
       fail(phase === "connected" ? new QuickRequestError(why) : new QuickConnectError(why));
     });
     socket.on("close", () => fail(phase === "connected" ? new QuickRequestError("the server closed the connection") : new QuickConnectError("the server closed the connection")));
