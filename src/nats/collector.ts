@@ -32,6 +32,15 @@ export interface CollectorOptions {
   readonly onLeafLinks?: (answer: LeafzAnswer) => void;
 }
 
+/**
+ * Messages are read off the connection at once and processed in slices of this long, each followed
+ * by a turn of the event loop: a burst of 100,000 advertisements otherwise held up every request
+ * for as long as the backlog took.
+ */
+const INGEST_SLICE_MS = 4;
+/** Messages read and waiting at most: past it, new ones are dropped, counted and made up for by a ping. */
+const MAX_QUEUED = 250_000;
+
 /** How often the collector looks for clusters to probe. */
 const PROBE_TICK_MS = 500;
 /** The reply token of probe answers, which belong to no ping round. */
@@ -50,6 +59,10 @@ export interface CollectorStats {
    * flight to it is gone; every server is pinged again once it is back.
    */
   disconnects: number;
+  /** Read and waiting to be processed now. */
+  queued: number;
+  /** Dropped because MAX_QUEUED were waiting (every server is pinged again once the backlog is gone). */
+  dropped: number;
 }
 
 type Parser = (data: Uint8Array) => ServerObservation;
@@ -74,7 +87,15 @@ export class Collector {
     probes: 0,
     leafz: 0,
     disconnects: 0,
+    queued: 0,
+    dropped: 0,
   };
+  /** Read, not yet processed, oldest first from #head. */
+  #queue: { msg: Msg; parse: Parser }[] = [];
+  #head = 0;
+  #draining = false;
+  /** Something was dropped since the backlog was last empty. */
+  #overflowed = false;
   readonly #subs: Subscription[] = [];
   readonly #listeners: Listener[] = [];
   readonly #dead = new Set<Listener>();
@@ -178,8 +199,51 @@ export class Collector {
 
   #subscribe(l: Listener): void {
     if (this.#stopped) return;
-    const sub = this.nc.subscribe(l.subject, { callback: (err, msg) => (err ? this.#subError(l.subject, err) : l.take ? l.take(msg) : this.#handle(msg, l.parse!)) });
+    const sub = this.nc.subscribe(l.subject, { callback: (err, msg) => (err ? this.#subError(l.subject, err) : l.take ? l.take(msg) : this.#enqueue(msg, l.parse!)) });
     this.#subs.push(sub);
+  }
+
+  #enqueue(msg: Msg, parse: Parser): void {
+    if (this.#queue.length - this.#head >= MAX_QUEUED) {
+      this.stats.dropped++;
+      if (!this.#overflowed) this.opts.log.warn({ queued: MAX_QUEUED }, "advertisements arrive faster than they are processed: dropping new ones until the backlog is gone, then pinging every server");
+      this.#overflowed = true;
+      return;
+    }
+    this.#queue.push({ msg, parse });
+    this.stats.queued = this.#queue.length - this.#head;
+    if (!this.#draining) {
+      this.#draining = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  #drain(): void {
+    const end = performance.now() + INGEST_SLICE_MS;
+    while (this.#head < this.#queue.length && !this.#stopped) {
+      const { msg, parse } = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as never;
+      this.#handle(msg, parse);
+      if (performance.now() >= end) break;
+    }
+    if (this.#head >= this.#queue.length || this.#stopped) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.stats.queued = this.#queue.length - this.#head;
+    if (this.stats.queued > 0) {
+      setImmediate(() => this.#drain());
+      return;
+    }
+    this.#draining = false;
+    if (this.#overflowed) {
+      this.#overflowed = false;
+      this.opts.log.info({ dropped: this.stats.dropped }, "backlog processed; pinging every server for what was dropped");
+      this.ping();
+    }
   }
 
   #handle(msg: Msg, parse: Parser): void {

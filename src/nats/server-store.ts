@@ -33,6 +33,8 @@ const RETRY_DELAY_MS = 1000;
  * KV requests at once: memory for every one of them, and a JetStream leader flooded.
  */
 const MAX_WRITES_IN_FLIGHT = 256;
+/** Writes started in one turn of the event loop; each costs tens of microseconds in the client. */
+const WRITES_STARTED_AT_ONCE = 32;
 
 /** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
 const HISTORY = 5;
@@ -140,7 +142,13 @@ export class ServerStore {
   }
 
   #next(): void {
+    // A few at a time, each batch a turn of the event loop of its own (see #schedule).
+    let started = 0;
     while (this.#inFlight.size < MAX_WRITES_IN_FLIGHT && this.#head < this.#queue.length) {
+      if (started++ === WRITES_STARTED_AT_ONCE) {
+        this.#schedule();
+        break;
+      }
       const key = this.#queue[this.#head++]!;
       // A key removed meanwhile is no longer waiting.
       if (!this.#waiting.delete(key)) continue;
