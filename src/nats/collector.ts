@@ -30,6 +30,8 @@ export interface CollectorOptions {
   readonly onProbe: (cluster: string, now: number) => void;
   /** A server's leafnode connections, from its answer to a LEAFZ ping. */
   readonly onLeafLinks?: (answer: LeafzAnswer) => void;
+  /** Messages read and waiting at most (default MAX_QUEUED). */
+  readonly maxQueued?: number;
 }
 
 /**
@@ -38,7 +40,10 @@ export interface CollectorOptions {
  * for as long as the backlog took.
  */
 const INGEST_SLICE_MS = 4;
-/** Messages read and waiting at most: past it, new ones are dropped, counted and made up for by a ping. */
+/**
+ * Messages read and waiting at most (about 250 MB of advertisements): past it, new ones are
+ * dropped, counted and made up for by a ping.
+ */
 const MAX_QUEUED = 250_000;
 
 /** How often the collector looks for clusters to probe. */
@@ -61,7 +66,7 @@ export interface CollectorStats {
   disconnects: number;
   /** Read and waiting to be processed now. */
   queued: number;
-  /** Dropped because MAX_QUEUED were waiting (every server is pinged again once the backlog is gone). */
+  /** Dropped because maxQueued were waiting (every server is pinged again once the backlog is gone). */
   dropped: number;
 }
 
@@ -204,9 +209,10 @@ export class Collector {
   }
 
   #enqueue(msg: Msg, parse: Parser): void {
-    if (this.#queue.length - this.#head >= MAX_QUEUED) {
+    const max = this.opts.maxQueued ?? MAX_QUEUED;
+    if (this.#queue.length - this.#head >= max) {
       this.stats.dropped++;
-      if (!this.#overflowed) this.opts.log.warn({ queued: MAX_QUEUED }, "advertisements arrive faster than they are processed: dropping new ones until the backlog is gone, then pinging every server");
+      if (!this.#overflowed) this.opts.log.warn({ queued: max }, "advertisements arrive faster than they are processed: dropping new ones until the backlog is gone, then pinging every server");
       this.#overflowed = true;
       return;
     }
