@@ -22,40 +22,11 @@ if [ -z "$suite" ] && [ -r /etc/os-release ]; then
 fi
 suite="${suite:-bookworm}"
 
-mirror_uri() {
-  # deb822 sources first (Debian 12+), then one-line sources.
-  local uri
-  uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-    /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 || true)
-  if [ -z "$uri" ]; then
-    uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) print $i; break } }' \
-      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1 || true)
-  fi
-  [ -n "$uri" ] || { echo "install-prometheus: no Debian mirror found in /etc/apt sources" >&2; exit 1; }
-  echo "$uri"
-}
-
 command -v apt-get >/dev/null || { echo "install-prometheus: apt-get not found; put prometheus and promtool binaries in $dest (or set PROMETHEUS_DIR)" >&2; exit 1; }
 
-uri=$(mirror_uri)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/etc" "$work/state/lists/partial" "$work/cache/archives/partial" "$work/debs" "$dest"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] $uri $suite main" >"$work/etc/sources.list"
-
-apt_opts=(
-  -o "Dir::Etc::SourceList=$work/etc/sources.list"
-  -o "Dir::Etc::SourceParts=/dev/null"
-  -o "Dir::State=$work/state"
-  -o "Dir::State::status=/var/lib/dpkg/status"
-  -o "Dir::Cache=$work/cache"
-  -o "Debug::NoLocking=1"
-  -o "APT::Sandbox::User=root"
-)
-
-echo "install-prometheus: reading the package list of $suite" >&2
-apt-get "${apt_opts[@]}" -qq update >&2
+mkdir -p "$dest"
+. "$root/scripts/private-apt.sh"
+private_apt install-prometheus "$suite"
 (cd "$work/debs" && apt-get "${apt_opts[@]}" -qq download prometheus >&2)
 deb=$(ls "$work/debs"/prometheus_*.deb | head -n 1)
 dpkg -x "$deb" "$work/unpacked"
