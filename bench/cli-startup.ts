@@ -1,12 +1,13 @@
 // Section 7 of `npm run bench` (`npm run bench -- cli` alone): how long the built CLI takes, whole
 // process, against `node -e ''` on the same machine. Issue 13's goal: every command that only asks
 // the service (report, check, upgrade status, events) within 1.5x of `node -e ''`.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { installedServerBinaries } from "../src/local-cluster/server-binaries.js";
 import { startCluster, stopCluster, users, waitUntil } from "../test/helpers/cluster.js";
+import { spawnService } from "./service-process.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const RUNS = 15;
@@ -33,14 +34,6 @@ function timeRun(c: Command): number {
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on("close", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
-
 /**
  * Prints the section: median wall time of RUNS runs of each command, the runs interleaved (one of
  * each in turn, so that a burst of load on this shared machine hits every command alike), and
@@ -51,18 +44,7 @@ export async function benchCliStartup(say: (line?: string) => void = (line = "")
   if (!existsSync(new URL("../dist/cli/main.js", import.meta.url))) throw new Error("dist/cli/main.js is missing: npm run build first");
   const newest = installedServerBinaries().at(-1)!;
   const cluster = await startCluster([{ name: "cli", binaries: [newest.path] }], "bench-");
-  const service = spawn(process.execPath, ["dist/cli/main.js", "serve", "--log-level", "warn"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      NATS_URL: cluster.urls.join(","),
-      NATS_USER: users.monitor.user,
-      NATS_PASSWORD: users.monitor.pass,
-      NATS_SYS_USER: users.monitorSys.user,
-      NATS_SYS_PASSWORD: users.monitorSys.pass,
-    },
-  });
+  const service = spawnService(cluster);
   try {
     const app = ["--server", cluster.urls[0]!, "--user", users.app.user, "--password", users.app.pass];
     const cli = (...args: string[]) => ["dist/cli/main.js", ...args];
@@ -109,7 +91,7 @@ export async function benchCliStartup(say: (line?: string) => void = (line = "")
     say("(two: the connection, then the request) or a cold file system cache.");
     say();
   } finally {
-    await stop(service);
+    await service.stop();
     await stopCluster(cluster);
   }
 }

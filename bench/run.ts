@@ -1,5 +1,5 @@
 // npm run bench: every benchmark against real nats-server processes on this machine; writes BENCHMARKS.md.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { installedServerBinaries } from "../src/local-cluster/server-binaries.js
 import { VersionMonitor } from "../src/monitor.js";
 import { connectAs, captureLogger, monitorConfig, startCluster, stopCluster, users, waitUntil } from "../test/helpers/cluster.js";
 import { benchCliStartup } from "./cli-startup.js";
+import { spawnService as spawnServiceProcess, stopChild } from "./service-process.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const binaries = installedServerBinaries();
@@ -23,15 +24,6 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 const ms = (x: number) => x.toFixed(3);
 const FLOOR_SUBJECT = "versions.bench.floor";
-
-/** SIGTERM, and wait for the process to be gone. */
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on("close", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 /** The simulator (a separate process); with `everyMs` it keeps advertising until `stop()`. */
 function simulator(cluster: LocalCluster, count: number, rounds: number, change: number, prefix: string, everyMs?: number, clusters?: number) {
@@ -60,21 +52,9 @@ async function startMonitor(cluster: LocalCluster, flags: Record<string, string>
   });
 }
 
-/** `serve` as users run it: the built CLI in its own process. */
+/** `serve` as users run it, remembering servers for the whole run. */
 function spawnService(cluster: LocalCluster, flags: string[] = []) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "dist/cli/main.js", "serve", "--offline-after", "10h", "--log-level", "warn", ...flags], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      NATS_URL: cluster.urls.join(","),
-      NATS_USER: users.monitor.user,
-      NATS_PASSWORD: users.monitor.pass,
-      NATS_SYS_USER: users.monitorSys.user,
-      NATS_SYS_PASSWORD: users.monitorSys.pass,
-    },
-  });
-  return { child, stop: () => stopChild(child) };
+  return spawnServiceProcess(cluster, ["--offline-after", "10h", ...flags]);
 }
 
 /** The floor (bench/floor-server.ts) in its own process. */
