@@ -44,6 +44,8 @@ export const metricCatalogue = {
   nats_version_monitor_probes_total: counter("Fresh STATSZ asked of a cluster's servers to see which are still routed"),
   nats_version_monitor_leafz_answers_total: counter("Answers to LEAFZ pings"),
   nats_version_monitor_system_disconnects_total: counter("Times the system-account connection was lost (a slow consumer loses what was in flight)"),
+  nats_version_monitor_ingest_queued: gauge("Advertisements read and waiting to be processed"),
+  nats_version_monitor_ingest_dropped_total: counter("Advertisements dropped because the backlog was full (every server is pinged again once it is processed)"),
   nats_version_monitor_kv_writes_total: counter("Server-record writes to the KV bucket, by outcome (ok; conflict: compare-and-set lost, merged and retried; error: failed, retried later)", "outcome"),
   nats_version_monitor_kv_skipped_entries_total: counter("Server records in the bucket that did not decode at load"),
   nats_version_monitor_events_published_total: counter("Mismatch events this instance stored in the event stream, by type", "type"),

@@ -21,6 +21,8 @@ export interface ServiceCounters {
     readonly probes: number;
     readonly leafz: number;
     readonly disconnects: number;
+    readonly queued: number;
+    readonly dropped: number;
   };
   readonly kv: { readonly writes: number; readonly conflicts: number; readonly errors: number; readonly skippedEntries: number };
   readonly mismatch: {
@@ -169,6 +171,8 @@ export function metricSamples(input: MetricsInput): Map<MetricName, Sample[]> {
   add("nats_version_monitor_probes_total", c.ingest.probes);
   add("nats_version_monitor_leafz_answers_total", c.ingest.leafz);
   add("nats_version_monitor_system_disconnects_total", c.ingest.disconnects);
+  add("nats_version_monitor_ingest_queued", c.ingest.queued);
+  add("nats_version_monitor_ingest_dropped_total", c.ingest.dropped);
   add("nats_version_monitor_kv_writes_total", c.kv.writes, { outcome: "ok" });
   add("nats_version_monitor_kv_writes_total", c.kv.conflicts, { outcome: "conflict" });
   add("nats_version_monitor_kv_writes_total", c.kv.errors, { outcome: "error" });

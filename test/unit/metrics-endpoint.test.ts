@@ -18,7 +18,7 @@ const NOW = 50_000_000;
 const log = createLogger("silent", new Writable({ write: (_c, _e, done) => done() }));
 
 const counters = (): ServiceCounters => ({
-  ingest: { received: { stats: 1, varz: 0, "lame-duck": 0, shutdown: 0 }, rejected: { "not-json": 0 }, pings: 1, probes: 0, leafz: 0, disconnects: 0 },
+  ingest: { received: { stats: 1, varz: 0, "lame-duck": 0, shutdown: 0 }, rejected: { "not-json": 0 }, pings: 1, probes: 0, leafz: 0, disconnects: 0, queued: 0, dropped: 0 },
   kv: { writes: 1, conflicts: 0, errors: 0, skippedEntries: 0 },
   mismatch: { evaluations: 1, published: {}, duplicates: 0, handovers: 0, conflicts: 0, lateWrites: 0 },
   republish: { fallbacks: 0 },

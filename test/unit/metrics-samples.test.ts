@@ -13,7 +13,7 @@ const NOW = 10_000_000;
 const book = new AdvisoryBook(bundledAdvisories, bundledReleases);
 
 const counters = (): ServiceCounters => ({
-  ingest: { received: { stats: 7, varz: 3, "lame-duck": 1, shutdown: 0 }, rejected: { "not-json": 2, "bad-version": 1 }, pings: 4, probes: 5, leafz: 6, disconnects: 1 },
+  ingest: { received: { stats: 7, varz: 3, "lame-duck": 1, shutdown: 0 }, rejected: { "not-json": 2, "bad-version": 1 }, pings: 4, probes: 5, leafz: 6, disconnects: 1, queued: 9, dropped: 12 },
   kv: { writes: 9, conflicts: 2, errors: 1, skippedEntries: 3 },
   mismatch: { evaluations: 11, published: { detected: 1, changed: 2 }, duplicates: 1, handovers: 2, conflicts: 3, lateWrites: 4 },
   republish: { fallbacks: 5 },
@@ -168,6 +168,8 @@ test("the service's figures: the numbers nats micro stats shows, every event typ
     ["nats_version_monitor_probes_total", 5],
     ["nats_version_monitor_leafz_answers_total", 6],
     ["nats_version_monitor_system_disconnects_total", 1],
+    ["nats_version_monitor_ingest_queued", 9],
+    ["nats_version_monitor_ingest_dropped_total", 12],
     ["nats_version_monitor_kv_skipped_entries_total", 3],
     ["nats_version_monitor_event_duplicates_total", 1],
     ["nats_version_monitor_event_handovers_total", 2],
