@@ -97,31 +97,6 @@ export function digestsOf(fleet: Fleet, now: number): ClusterDigest[] {
   return out.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
 }
 
-/** A cluster of leaf servers (a standalone leaf is a cluster of its own name) is a leaf scope. */
-export function clusterRole(fleet: Fleet, members: readonly ServerRecord[]): ScopeRole {
-  return members.some((r) => fleet.isLeaf(r)) ? ScopeRole.Leaf : ScopeRole.Hub;
-}
-
-/**
- * The servers the system scope judges: the hub's. Leaves are judged per leaf cluster, by their
- * own policy: an edge fleet lagging the hub is expected, and must not make the hub's picture stale.
- */
-export function hubMembers(fleet: Fleet, members: readonly ServerRecord[]): readonly ServerRecord[] {
-  const hubs = members.filter((r) => !fleet.isLeaf(r));
-  return hubs.length > 0 ? hubs : members;
-}
-
-/** Members grouped by cluster name, clusters sorted by name. */
-export function membersByCluster(members: readonly ServerRecord[]): [string, ServerRecord[]][] {
-  const byCluster = new Map<string, ServerRecord[]>();
-  for (const r of members) {
-    const list = byCluster.get(r.cluster);
-    if (list) list.push(r);
-    else byCluster.set(r.cluster, [r]);
-  }
-  return [...byCluster].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /** The whole system (the hub's servers) first, then every cluster, hub or leaf, that has members now. */
 export function analyzeScopes(fleet: Fleet, now: number, policy: MismatchPolicy, sinceOf: SinceOf): ScopeAnalysis[] {
   const digests = digestsOf(fleet, now);
