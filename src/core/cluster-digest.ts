@@ -68,24 +68,30 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   const leaves = live.filter((r) => fleet.isLeaf(r));
   const hub = leaves.length === 0 ? all : leaves.length === live.length ? NO_PART : partOf(live.filter((r) => !fleet.isLeaf(r)));
   const leaf = leaves.length === 0 ? NO_PART : leaves.length === live.length ? all : partOf(leaves);
-  const builds = new Map<string, { version: string; go: string | undefined; count: number }>();
+  live.sort(compareByName);
+  // Servers by version, then Go: nested maps, no key built per server.
+  const byBuild = new Map<string, Map<string | undefined, number>>();
+  const expected: string[] = [];
   for (const r of live) {
-    const key = `${r.version}\u0000${r.go ?? ""}`;
-    const b = builds.get(key);
-    if (b) b.count++;
-    else builds.set(key, { version: r.version, go: r.go, count: 1 });
+    let gos = byBuild.get(r.version);
+    if (!gos) byBuild.set(r.version, (gos = new Map()));
+    gos.set(r.go, (gos.get(r.go) ?? 0) + 1);
+    if (r.state !== ServerState.ShutDown) expected.push(r.name);
   }
-  const expected = live.filter((r) => r.state !== ServerState.ShutDown).map((r) => r.name).sort();
+  const builds = new Map<string, { version: string; go: string | undefined; count: number }>();
+  for (const [version, gos] of byBuild) for (const [go, count] of gos) builds.set(`${version}\u0000${go ?? ""}`, { version, go, count });
   const within = new Set(expected);
   const pointers: { name: string; routes: string[]; gateways: string[] }[] = [];
   for (const name of expected) {
     const s = fleet.sighting(name);
-    const routes = s ? [...s.routes].filter((n) => !within.has(n)) : [];
-    if (s && (routes.length > 0 || s.gateways.size > 0)) pointers.push({ name, routes, gateways: [...s.gateways] });
+    if (!s) continue;
+    const routes: string[] = [];
+    for (const n of s.routes) if (!within.has(n)) routes.push(n);
+    if (routes.length > 0 || s.gateways.size > 0) pointers.push({ name, routes, gateways: [...s.gateways] });
   }
   return {
     cluster,
-    live: live.sort(compareByName),
+    live,
     offline,
     role: leaves.length > 0 ? ScopeRole.Leaf : ScopeRole.Hub,
     all,

@@ -107,8 +107,11 @@ export class Fleet {
   }
 
   /** The servers of one cluster, in the order they were first seen in it. */
-  *clusterRecords(cluster: string): IterableIterator<ServerRecord> {
-    for (const name of this.#byCluster.get(cluster) ?? []) yield this.#records.get(name)!;
+  clusterRecords(cluster: string): ServerRecord[] {
+    // An array, not a generator: this runs for every server whenever digests are made.
+    const out: ServerRecord[] = [];
+    for (const name of this.#byCluster.get(cluster) ?? []) out.push(this.#records.get(name)!);
+    return out;
   }
 
   /** Every cluster that has a server, in no particular order. */
