@@ -131,6 +131,7 @@ test.serial("a whole rolling upgrade gated by upgrade wait: wait while a replica
       return s?.state === "running" && s.version === newest.version ? a : undefined;
     }, 30_000);
     t.not(back.verdict, "ready", `right after ${name} is back: ${JSON.stringify(back.clusters[0]!.reasons)}`);
+    const checkedBefore = readyChecks;
     const gate = await runCli(["upgrade", "wait", ...appFlags(), "--timeout", "120s", "--interval", "300ms"]);
     t.is(gate.code, 0, gate.stderr);
     t.regex(gate.stdout, /^ready: gate: /m);
@@ -138,6 +139,9 @@ test.serial("a whole rolling upgrade gated by upgrade wait: wait while a replica
     const now = await healthz();
     if (Object.values(now).some((x) => x !== "ok")) t.log(log.join("\n"));
     t.deepEqual(now, { "gate-1": "ok", "gate-2": "ok", "gate-3": "ok" });
+    // The watcher too sees the open gate, and checks it against HEALTHZ, before the next server
+    // goes down: on a loaded machine its polls could otherwise miss every short ready window.
+    await waitUntil(`the watcher checking the open gate after ${name}`, () => (readyChecks > checkedBefore ? true : undefined), 15_000);
   }
   stepping = true;
   watching = false;
