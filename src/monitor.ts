@@ -291,16 +291,27 @@ export class VersionMonitor {
     });
     this.permissions.watch(this.sys, "system");
     this.permissions.watch(this.app, "application");
-    for (const r of await this.store.loadAll()) {
-      this.fleet.set(r);
-      this.#persistedLastSeen.set(r.name, r.lastSeen);
-    }
+    // How long each step of the start took, in the "service started" line: a slow start says where.
+    const steps: Record<string, number> = {};
+    let mark = performance.now();
+    const step = async (name: string, run: () => Promise<unknown> | unknown) => {
+      await run();
+      const t = performance.now();
+      steps[name] = Math.round(t - mark);
+      mark = t;
+    };
+    await step("load_servers", async () => {
+      for (const r of await this.store.loadAll()) {
+        this.fleet.set(r);
+        this.#persistedLastSeen.set(r.name, r.lastSeen);
+      }
+    });
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
-    await this.advisorySource.start();
-    await this.inventory.start();
-    await this.republish.start();
-    await this.tracker.start();
-    await this.collector.start();
+    await step("advisories", () => this.advisorySource.start());
+    await step("inventory", () => this.inventory.start());
+    await step("republish", () => this.republish.start());
+    await step("mismatch_records", () => this.tracker.start());
+    await step("collector", () => this.collector.start());
     this.keeper.start();
     this.#forgetTimer = setInterval(() => void this.forgetSilentServers(), FORGET_CHECK_MS);
     this.#forgetTimer.unref();
@@ -313,8 +324,9 @@ export class VersionMonitor {
     });
     // The endpoint's subscription is at the server before start() resolves.
     await this.app.flush();
+    steps["service"] = Math.round(performance.now() - mark);
     const info = this.#service.info();
-    this.log.info({ service: info.name, version: info.version, id: info.id }, "service started");
+    this.log.info({ service: info.name, version: info.version, id: info.id, startup_ms: steps }, "service started");
   }
 
   /** Drops servers silent for longer than --forget-after, from memory and KV; returns their names. */

@@ -52,6 +52,19 @@ export async function openBucket(nc: NatsConnection, bucket: string, replicas: n
   return createReplicated(`bucket ${bucket}`, replicas, (n) => kvm.create(bucket, { replicas: n, history: HISTORY }), log);
 }
 
+/** A stored entry as a record, or why it is not one. Pure: it runs as the entries arrive. */
+function decodeEntry(key: string, data: Uint8Array): ServerRecord | Error {
+  try {
+    const name = decodeServerKey(key);
+    if (name === undefined) throw new Error("key is not a server key");
+    const record = decodeServerRecord(data);
+    if (record.name !== name) throw new Error(`record name ${JSON.stringify(record.name)} does not match the key`);
+    return record;
+  } catch (err) {
+    return err as Error;
+  }
+}
+
 /**
  * One KV entry per server, written only when the record changed materially. Writes to a key are
  * serialised and coalesced (only the newest pending record is written), first with `create`, then
@@ -83,23 +96,18 @@ export class ServerStore {
   /** Every stored server, read with one ordered consumer; entries that do not decode are skipped. */
   async loadAll(): Promise<ServerRecord[]> {
     const out: ServerRecord[] = [];
-    await scanLatest(this.nc, this.opts.bucket, SERVER_KEY_PREFIX, (key, revision, data) => this.#decode(key, revision, data, out));
+    await scanLatest(this.nc, this.opts.bucket, SERVER_KEY_PREFIX, (key, revision, decoded) => this.#take(key, revision, decoded, out), decodeEntry);
     return out;
   }
 
-  #decode(key: string, revision: number, data: Uint8Array, out: ServerRecord[]): void {
-    try {
-      const name = decodeServerKey(key);
-      if (name === undefined) throw new Error("key is not a server key");
-      const record = decodeServerRecord(data);
-      if (record.name !== name) throw new Error(`record name ${JSON.stringify(record.name)} does not match the key`);
-      this.#revisions.set(key, revision);
-      out.push(record);
-    } catch (err) {
-      this.stats.skippedEntries++;
-      this.#revisions.set(key, revision);
-      this.opts.log.warn({ key, revision, err: (err as Error).message }, "skipping a KV entry that does not decode");
+  #take(key: string, revision: number, decoded: ServerRecord | Error, out: ServerRecord[]): void {
+    this.#revisions.set(key, revision);
+    if (!(decoded instanceof Error)) {
+      out.push(decoded);
+      return;
     }
+    this.stats.skippedEntries++;
+    this.opts.log.warn({ key, revision, err: decoded.message }, "skipping a KV entry that does not decode");
   }
 
   /** Queues a write of the record; returns at once. */
