@@ -1,6 +1,5 @@
 import { advisoriesFor, recommendedVersion, worstSeverity, type Advisory, type AdvisoryDataset, type Release } from "./advisory.js";
 import type { AffectedVersion } from "./mismatch-event.js";
-import type { ServerRecord } from "./server-record.js";
 
 /** What a report says about the advisories that apply to one version (and Go). */
 export interface AdvisorySummary {
@@ -41,10 +40,14 @@ export class AdvisoryBook {
     return { count: list.length, ids: list.slice(0, MAX_IDS).map((a) => a.id), worst_severity: worstSeverity(list) };
   }
 
-  /** The versions among these servers that nats-server advisories affect, with their servers; in version-text order, so that two evaluations list them alike. */
-  affectedVersions(members: readonly ServerRecord[]): AffectedVersion[] {
+  /**
+   * The versions among these servers that nats-server advisories affect, with their servers; in
+   * version-text order, so that two evaluations list them alike. Servers come one by one, or
+   * already counted by version (a scope's version groups: no need to read 100,000 servers again).
+   */
+  affectedVersions(servers: readonly { readonly version: string; readonly count?: number }[]): AffectedVersion[] {
     const counts = new Map<string, number>();
-    for (const m of members) counts.set(m.version, (counts.get(m.version) ?? 0) + 1);
+    for (const s of servers) counts.set(s.version, (counts.get(s.version) ?? 0) + (s.count ?? 1));
     const out: AffectedVersion[] = [];
     for (const [version, servers] of counts) {
       const list = this.applying(version);

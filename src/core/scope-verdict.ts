@@ -4,7 +4,12 @@ import type { ScopeView } from "./mismatch-transition.js";
 import type { Fleet } from "./fleet.js";
 import type { MismatchPolicy } from "./mismatch-policy.js";
 import { analyzeScopes, scopeView, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
-import type { ServerRecord } from "./server-record.js";
+
+/** How many of a scope's servers run a version. */
+export interface VersionCount {
+  readonly version: string;
+  readonly count: number;
+}
 
 /**
  * All the mismatch tracker needs of one scope to decide and describe a transition: its view (what
@@ -22,7 +27,7 @@ export interface ScopeVerdict {
 export function judgeScope(a: ScopeAnalysis, affected: readonly AffectedVersion[]): ScopeVerdict {
   return {
     scope: a.scope,
-    members: a.members.length,
+    members: a.size,
     view: { ...scopeView(a), affected: affected.map((v) => ({ version: v.version, servers: v.servers })) },
     statement: scopeStatement(a),
     affected,
@@ -35,7 +40,8 @@ export function judgeScopes(
   now: number,
   policy: MismatchPolicy,
   sinceOf: SinceOf,
-  affected?: (members: readonly ServerRecord[]) => readonly AffectedVersion[],
+  affected?: (versions: readonly VersionCount[]) => readonly AffectedVersion[],
 ): ScopeVerdict[] {
-  return analyzeScopes(fleet, now, policy, sinceOf).map((a) => judgeScope(a, affected?.(a.members) ?? []));
+  // From the scope's version groups: its members, listed, would be every server of the system.
+  return analyzeScopes(fleet, now, policy, sinceOf).map((a) => judgeScope(a, affected?.(a.summary.groups) ?? []));
 }

@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "pino";
 import type { Fleet } from "../core/fleet.js";
 import { buildMismatchEvent, type AffectedVersion, type MismatchEvent } from "../core/mismatch-event.js";
-import { judgeScope, judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
+import { judgeScope, judgeScopes, type ScopeVerdict, type VersionCount } from "../core/scope-verdict.js";
 import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { decodeMismatchRecord, encodeMismatchRecord, clusterOfScope, recordFromEvent, type MismatchRecord } from "../core/mismatch-record.js";
 import { MismatchState } from "../core/mismatch-state.js";
@@ -13,7 +13,6 @@ import { eventChain, nextTransition } from "../core/mismatch-transition.js";
 import { analyzeScope } from "../core/scope-analysis.js";
 import { decodeKeyToken, encodeKeyToken } from "../core/server-key.js";
 import type { EventStream } from "./event-stream.js";
-import type { ServerRecord } from "../core/server-record.js";
 import { scanLatest } from "./kv-scan.js";
 
 const KEY_PREFIX = "mismatch.";
@@ -36,8 +35,8 @@ export interface TrackerOptions {
   readonly log: Logger;
   /** Failpoint for tests: runs after this instance's record write landed, before its event is offered. */
   readonly afterRecordWrite?: (record: MismatchRecord) => void;
-  /** The versions among these servers that known advisories affect (the dataset in use). */
-  readonly affected?: (members: readonly ServerRecord[]) => AffectedVersion[];
+  /** The versions among a scope's that known advisories affect (the dataset in use). */
+  readonly affected?: (versions: readonly VersionCount[]) => AffectedVersion[];
   /**
    * Judges every scope of the fleet as of `now` with these durable mismatch starts; by default here,
    * from `fleet`. The service hands it to the report worker, so that an evaluation of a large fleet
