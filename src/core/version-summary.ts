@@ -76,25 +76,8 @@ function firstNames(lists: readonly (readonly ServerRecord[])[], max: number): s
   return sliceMerged(lists, compareByName, 0, max).map((r) => r.name);
 }
 
-/** The majority version of these buckets (see pickTarget), without summarizing them. */
-export function targetOf(parts: Iterable<ReadonlyMap<string, VersionBucket>>): string | undefined {
-  const counts = new Map<string, { version: Version; count: number }>();
-  for (const part of parts) {
-    for (const [text, b] of part) {
-      const c = counts.get(text);
-      if (c) c.count += b.records.length;
-      else counts.set(text, { version: b.version, count: b.records.length });
-    }
-  }
-  return pickTarget([...counts.values()])?.text;
-}
-
-/**
- * Groups servers by version, picks the target and grades every outlier's gap, from buckets of
- * disjoint sets of servers (a system's clusters). `maxNames` bounds each group's names: merging
- * them all would cost more than everything else a large fleet's report does.
- */
-export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>, maxNames = Infinity): VersionSummary {
+/** The buckets of disjoint sets of servers (a system's clusters), merged by version. */
+function mergeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>): Map<string, { version: Version; lists: (readonly ServerRecord[])[]; count: number }> {
   const byVersion = new Map<string, { version: Version; lists: (readonly ServerRecord[])[]; count: number }>();
   for (const part of parts) {
     for (const [text, b] of part) {
@@ -106,6 +89,21 @@ export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBuck
       } else byVersion.set(text, { version: b.version, lists: [b.records], count: b.records.length });
     }
   }
+  return byVersion;
+}
+
+/** The majority version of these buckets (see pickTarget), without summarizing them. */
+export function targetOf(parts: Iterable<ReadonlyMap<string, VersionBucket>>): string | undefined {
+  return pickTarget([...mergeBuckets(parts).values()])?.text;
+}
+
+/**
+ * Groups servers by version, picks the target and grades every outlier's gap, from buckets of
+ * disjoint sets of servers (a system's clusters). `maxNames` bounds each group's names: merging
+ * them all would cost more than everything else a large fleet's report does.
+ */
+export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>, maxNames = Infinity): VersionSummary {
+  const byVersion = mergeBuckets(parts);
   const all = [...byVersion.values()];
   const target = pickTarget(all);
   all.sort((a, b) => compareVersions(b.version, a.version));
