@@ -95,8 +95,9 @@ export function unreachableServers(fleet: Fleet, now: number, probesDelivered = 
   // Only a probed cluster can have an unreachable server.
   for (const cluster of [...fleet.probedClusters()].sort()) {
     const probed = settledProbe(fleet, cluster, now);
-    const d = probed !== undefined ? fleet.digest(cluster, now) : undefined;
-    if (probed === undefined || !d) continue;
+    if (probed === undefined) continue;
+    const d = fleet.digest(cluster, now);
+    if (!d) continue;
     const members = watched(fleet, d);
     for (const r of members) {
       if (r.lastSeen >= probed) continue;
