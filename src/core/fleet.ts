@@ -114,6 +114,14 @@ export class Fleet {
     return out;
   }
 
+  /**
+   * The record of this server as it is now: a digest holds records as of its making, whose
+   * last-seen time may lag (see ClusterDigest).
+   */
+  current(r: ServerRecord): ServerRecord {
+    return this.#records.get(r.name) ?? r;
+  }
+
   /** Every cluster that has a server, in no particular order. */
   clusterNames(): IterableIterator<string> {
     return this.#byCluster.keys();

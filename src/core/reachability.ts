@@ -35,7 +35,7 @@ export function advertisementIntervalMs(version: string): number {
  */
 function watched(fleet: Fleet, d: ClusterDigest): ServerRecord[] {
   const out: ServerRecord[] = [];
-  for (const r of d.live) if (r.state === ServerState.Running) out.push(fleet.get(r.name) ?? r);
+  for (const r of d.live) if (r.state === ServerState.Running) out.push(fleet.current(r));
   return out;
 }
 

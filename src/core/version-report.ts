@@ -329,7 +329,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const reach = (r: ServerRecord) => visibility.unreachable.get(r.name);
   const book = options.advisories;
   // Digests hold records as of their making; what a view shows of a server is read afresh.
-  const fresh = (r: ServerRecord) => fleet.get(r.name) ?? r;
+  const fresh = (r: ServerRecord) => fleet.current(r);
   const one = query.cluster !== undefined ? fleet.digest(query.cluster, now) : undefined;
   const digests = query.cluster !== undefined ? (one ? [one] : []) : digestsOf(fleet, now);
   const populated = digests.filter((d) => d.live.length > 0);
@@ -423,7 +423,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
 
 /** The inventory block: it reads every server in the filter, as an operator's inventory lists them all. */
 function inventoryOf(inventory: Inventory, fleet: Fleet, digests: readonly ClusterDigest[], summary: VersionSummary, limits: ReportLimits): InventoryView {
-  const live = digests.flatMap((d) => d.live.map((r) => fleet.get(r.name) ?? r));
-  const known = digests.flatMap((d) => [...fleet.clusterRecords(d.cluster)]);
+  const live = digests.flatMap((d) => d.live.map((r) => fleet.current(r)));
+  const known = digests.flatMap((d) => fleet.clusterRecords(d.cluster));
   return inventoryView(inventory, live, known, summary.outliers.map((o) => o.record.name), limits);
 }
