@@ -211,7 +211,7 @@ export class VersionMonitor {
       warmupMs: WARMUP_MS,
       now,
       log: log.child({ component: "tracker" }),
-      affected: (members) => this.#book.affectedVersions(members),
+      affected: (versions) => this.#book.affectedVersions(versions),
       judge: (at, since) => this.reports.judge(at, config.policy, since, () => this.tracker.judgeHere(at)),
     });
     this.republish = new RepublishGuard(app, kv, { stream: config.events.stream, graceMs: REPUBLISH_GRACE_MS, log: log.child({ component: "republish" }) });

@@ -38,8 +38,8 @@ const BUILD_GAP_FACTOR = 2;
 /** Journal entries sent to the worker in one message, so that a burst never piles up in memory. */
 const OPS_PER_MESSAGE = 5000;
 const DEFAULT_KEY = "{}";
-/** The worker's judgement is waited for this long; then the scopes are judged on this thread. */
-const JUDGE_TIMEOUT_MS = 10_000;
+/** An answer of the worker (a judgement, the clusters to probe) is waited for this long; then it is worked out on this thread. */
+const ASK_TIMEOUT_MS = 10_000;
 
 interface Entry {
   readonly query: ReportQuery;
@@ -206,7 +206,7 @@ export class ReportShelf {
         if (!this.#asked.delete(id)) return;
         this.stats.answered_here_after_timeout++;
         resolve(here());
-      }, JUDGE_TIMEOUT_MS);
+      }, ASK_TIMEOUT_MS);
       timer.unref();
       this.#asked.set(id, {
         resolve: (v) => {
@@ -274,7 +274,7 @@ export class ReportShelf {
     this.#inFlight = undefined;
     this.#ops = [];
     void worker.terminate();
-    // Whatever the worker was judging is judged here instead.
+    // Whatever the worker was asked is answered here instead.
     for (const { resolve, fallback } of this.#asked.values()) resolve(fallback());
     this.#asked.clear();
   }

@@ -73,7 +73,7 @@ if (parentPort) {
         return;
       }
       case "judge": {
-        const verdicts = judgeScopes(fleet, msg.now, msg.policy, (scope) => msg.since.get(scope), (members) => book.affectedVersions(members));
+        const verdicts = judgeScopes(fleet, msg.now, msg.policy, (scope) => msg.since.get(scope), (versions) => book.affectedVersions(versions));
         port.postMessage({ type: "judged", id: msg.id, verdicts } satisfies FromReportWorker);
         return;
       }
