@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { ObservationKind, type ServerObservation } from "../core/observation.js";
 import { AdvertisementError, parseLeafz, parseLifecycle, parseStatsz, parseVarz, RejectReason, type LeafzAnswer } from "./advertisement.js";
 import { INBOX_PREFIX } from "./connect.js";
+import { Fifo } from "./fifo.js";
 import type { PingRounds } from "../core/ping-rounds.js";
 
 /** The $SYS subjects the collector reads and sends; nats-conf/ grants the monitor exactly these. */
@@ -95,9 +96,8 @@ export class Collector {
     queued: 0,
     dropped: 0,
   };
-  /** Read, not yet processed, oldest first from #head. */
-  #queue: { msg: Msg; parse: Parser }[] = [];
-  #head = 0;
+  /** Read, not yet processed. */
+  readonly #queue = new Fifo<{ msg: Msg; parse: Parser }>();
   #draining = false;
   /** Something was dropped since the backlog was last empty. */
   #overflowed = false;
@@ -210,14 +210,14 @@ export class Collector {
 
   #enqueue(msg: Msg, parse: Parser): void {
     const max = this.opts.maxQueued ?? MAX_QUEUED;
-    if (this.#queue.length - this.#head >= max) {
+    if (this.#queue.size >= max) {
       this.stats.dropped++;
       if (!this.#overflowed) this.opts.log.warn({ queued: max }, "advertisements arrive faster than they are processed: dropping new ones until the backlog is gone, then pinging every server");
       this.#overflowed = true;
       return;
     }
     this.#queue.push({ msg, parse });
-    this.stats.queued = this.#queue.length - this.#head;
+    this.stats.queued = this.#queue.size;
     if (!this.#draining) {
       this.#draining = true;
       setImmediate(() => this.#drain());
@@ -226,20 +226,13 @@ export class Collector {
 
   #drain(): void {
     const end = performance.now() + INGEST_SLICE_MS;
-    while (this.#head < this.#queue.length && !this.#stopped) {
-      const { msg, parse } = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as never;
+    while (this.#queue.size > 0 && !this.#stopped) {
+      const { msg, parse } = this.#queue.shift()!;
       this.#handle(msg, parse);
       if (performance.now() >= end) break;
     }
-    if (this.#head >= this.#queue.length || this.#stopped) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    this.stats.queued = this.#queue.length - this.#head;
+    if (this.#stopped) this.#queue.clear();
+    this.stats.queued = this.#queue.size;
     if (this.stats.queued > 0) {
       setImmediate(() => this.#drain());
       return;

@@ -5,6 +5,7 @@ import { decodeServerKey, encodeServerKey, SERVER_KEY_PREFIX } from "../core/ser
 import { decodeServerRecord, encodeServerRecord } from "../core/server-record-codec.js";
 import type { ServerRecord } from "../core/server-record.js";
 import { scanLatest } from "./kv-scan.js";
+import { Fifo } from "./fifo.js";
 import { createReplicated } from "./replicated-create.js";
 
 export interface StoreOptions {
@@ -77,12 +78,8 @@ export class ServerStore {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Keys with a record to write, waiting for one of the MAX_WRITES_IN_FLIGHT slots. */
   readonly #waiting = new Set<string>();
-  /**
-   * The same keys, oldest first, read from `#head` on: taking the first key of a Set that many were
-   * deleted from walks past every deleted one, which made a burst's writes quadratic.
-   */
-  #queue: string[] = [];
-  #head = 0;
+  /** The same keys, oldest first (a key removed meanwhile stays here, no longer waiting). */
+  readonly #queue = new Fifo<string>();
   #nextTimer: NodeJS.Immediate | undefined;
   readonly #retries = new Set<NodeJS.Timeout>();
   #closed = false;
@@ -152,19 +149,15 @@ export class ServerStore {
   #next(): void {
     // A few at a time, each batch a turn of the event loop of its own (see #schedule).
     let started = 0;
-    while (this.#inFlight.size < MAX_WRITES_IN_FLIGHT && this.#head < this.#queue.length) {
+    while (this.#inFlight.size < MAX_WRITES_IN_FLIGHT && this.#queue.size > 0) {
       if (started++ === WRITES_STARTED_AT_ONCE) {
         this.#schedule();
         break;
       }
-      const key = this.#queue[this.#head++]!;
+      const key = this.#queue.shift()!;
       // A key removed meanwhile is no longer waiting.
       if (!this.#waiting.delete(key)) continue;
       if (this.#pending.has(key) && !this.#inFlight.has(key)) this.#drain(key);
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
     }
   }
 
