@@ -81,13 +81,13 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   const builds = new Map<string, { version: string; go: string | undefined; count: number }>();
   for (const [version, gos] of byBuild) for (const [go, count] of gos) builds.set(`${version}\u0000${go ?? ""}`, { version, go, count });
   const within = new Set(expected);
-  const pointers: { name: string; routes: string[]; gateways: string[] }[] = [];
+  const pointers: { name: string; routes: string[]; gateways: readonly string[] }[] = [];
   for (const name of expected) {
     const s = fleet.sighting(name);
     if (!s) continue;
     const routes: string[] = [];
     for (const n of s.routes) if (!within.has(n)) routes.push(n);
-    if (routes.length > 0 || s.gateways.size > 0) pointers.push({ name, routes, gateways: [...s.gateways] });
+    if (routes.length > 0 || s.gateways.length > 0) pointers.push({ name, routes, gateways: s.gateways });
   }
   return {
     cluster,

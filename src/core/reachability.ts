@@ -3,6 +3,7 @@ import type { ClusterDigest } from "./cluster-digest.js";
 import { digestsOf } from "./scope-analysis.js";
 import { ServerState, type ServerRecord } from "./server-record.js";
 import { compareVersions, parseVersion } from "./version.js";
+import { listsName } from "./sorted-names.js";
 
 /**
  * Telling a dead server from a quiet one, without waiting for --offline-after: a server killed
@@ -57,7 +58,7 @@ function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerReco
   if (!latest || latest.name === r.name || latest.at <= since) return false;
   return peers.some((p) => {
     const s = p !== r ? fleet.sighting(p.name) : undefined;
-    return s !== undefined && s.at > since && !s.routes.has(r.name);
+    return s !== undefined && s.at > since && !listsName(s.routes, r.name);
   });
 }
 
@@ -103,7 +104,7 @@ export function unreachableServers(fleet: Fleet, now: number, probesDelivered = 
       if (r.lastSeen >= probed) continue;
       const stillRouted = members.some((p) => {
         const s = p !== r ? fleet.sighting(p.name) : undefined;
-        return s !== undefined && s.at >= probed && s.routes.has(r.name);
+        return s !== undefined && s.at >= probed && listsName(s.routes, r.name);
       });
       if (!stillRouted) out.set(r.name, r.lastSeen);
     }

@@ -40,6 +40,7 @@ export interface ServerRecord {
   readonly firstSeen: number;
   /** When the current version was first seen on this server. */
   readonly versionSince: number;
+  /** The one field the fleet moves in place, on an advertisement that repeats the rest (see Fleet). */
   readonly lastSeen: number;
   readonly state: ServerState;
   readonly stateSince: number;
@@ -153,7 +154,8 @@ export function applyObservation(prev: ServerRecord | undefined, obs: ServerObse
   return { record: next, material: isMaterialChange(prev, next) };
 }
 
-function isRepeat(prev: ServerRecord, obs: ServerObservation): boolean {
+/** What the observation says is what the record says: only last-seen moves. */
+export function isRepeat(prev: ServerRecord, obs: ServerObservation): boolean {
   return (
     obs.id === prev.id &&
     obs.version.text === prev.version &&

@@ -73,7 +73,7 @@ const statsz = (routes: string[], connections = 0, gateways: string[] = [], jets
 test("a STATSZ is kept as the server's latest sighting; only a change of routes or gateways moves the revision", (t) => {
   const f = fleet();
   f.observe(observation("a", "2.10.22", { statsz: statsz(["b", "b", "c"], 4, ["west"], true) }), 100);
-  t.deepEqual(f.sighting("a"), { routes: new Set(["b", "c"]), gateways: new Set(["west"]), connections: 4, jetstream: true, at: 100 });
+  t.deepEqual(f.sighting("a"), { routes: ["b", "c"], gateways: ["west"], connections: 4, jetstream: true, at: 100 });
   const r0 = f.revision;
   f.observe(observation("a", "2.10.22", { statsz: statsz(["c", "b"], 9, ["west"], true) }), 200);
   t.is(f.revision, r0, "the same peers in another order, other client counts: no change a report shows");
@@ -242,4 +242,30 @@ test("a server silent past the window is not guarded against duplicates: the oth
   t.is(f.observe(observation("a", "2.9.10", { id: "TWO", startedAt: 1_000 }), 66_000).outcome, ObserveOutcome.Duplicate, "at the window's edge ONE is live");
   t.is(f.observe(observation("a", "2.9.10", { id: "THREE", startedAt: 1_000 }), 66_001).outcome, ObserveOutcome.Material);
   t.is(f.get("a")?.id, "THREE");
+});
+
+test("a repeated advertisement moves last-seen in place and keeps the lists it had; a change makes a new record", (t) => {
+  const f = fleet();
+  const first = f.observe(observation("a", "2.10.22", { statsz: statsz(["b", "c"], 1, ["west"]) }), 100).record;
+  const sighted = f.sighting("a")!;
+  const again = f.observe(observation("a", "2.10.22", { statsz: statsz(["c", "b"], 2, ["west"]) }), 200);
+  t.is(again.outcome, ObserveOutcome.Seen);
+  t.is(again.record, first, "the same record, not a copy per advertisement");
+  t.is(first.lastSeen, 200);
+  t.is(f.sighting("a")!.routes, sighted.routes, "the same route list");
+  t.is(f.sighting("a")!.gateways, sighted.gateways);
+  t.is(f.observe(observation("a", "2.10.22"), 150).record.lastSeen, 200, "an older arrival never moves it back");
+  const changed = f.observe(observation("a", "2.10.24", { id: "X" }), 300).record;
+  t.not(changed, first);
+  t.is(first.version, "2.10.22", "a record once replaced is left as it was");
+});
+
+test("a record handed to set() is the caller's: the fleet keeps its own, and a repeat never writes to the caller's", (t) => {
+  const f = fleet();
+  const mine = f.observe(observation("a", "2.10.22"), 100).record;
+  const copy = { ...mine, lastSeen: 150 };
+  f.set(copy);
+  f.observe(observation("a", "2.10.22"), 500);
+  t.is(copy.lastSeen, 150);
+  t.is(f.get("a")!.lastSeen, 500);
 });
