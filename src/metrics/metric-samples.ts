@@ -35,7 +35,7 @@ export interface ServiceCounters {
   };
   readonly republish: { readonly fallbacks: number };
   readonly bucketRecreations: number;
-  readonly reports: { readonly served: number; readonly background_builds: number; readonly on_request_builds: number; readonly last_build_ms: number };
+  readonly reports: { readonly served: number; readonly background_builds: number; readonly on_request_builds: number; readonly last_build_ms: number; readonly worker_heap_bytes: number };
 }
 
 /** Label cardinality bounds: beyond these, series are left out and counted. */
@@ -190,6 +190,7 @@ export function metricSamples(input: MetricsInput): Map<MetricName, Sample[]> {
   add("nats_version_monitor_report_builds_total", c.reports.background_builds, { where: "worker" });
   add("nats_version_monitor_report_builds_total", c.reports.on_request_builds, { where: "request" });
   add("nats_version_monitor_report_build_seconds", c.reports.last_build_ms / 1000);
+  add("nats_version_monitor_report_worker_heap_bytes", c.reports.worker_heap_bytes);
   add("nats_version_monitor_scrape_seconds", input.lastScrapeSeconds);
   return out;
 }

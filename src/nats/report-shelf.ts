@@ -71,7 +71,7 @@ export class ReportShelf {
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
   /** Questions the worker was asked and has not answered yet, each with how to answer it here instead. */
   readonly #asked = new Map<number, { resolve: (v: unknown) => void; fallback: () => unknown }>();
-  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null, answered_here_after_timeout: 0 };
+  readonly stats = { background_builds: 0, on_request_builds: 0, last_build_ms: 0, served: 0, rendered_at: null as string | null, answered_here_after_timeout: 0, worker_heap_bytes: 0 };
 
   constructor(opts: ReportShelfOptions) {
     this.#opts = opts;
@@ -235,6 +235,7 @@ export class ReportShelf {
     this.#built = { revision: flight.revision, at: flight.at, endedAt: performance.now(), ms: msg.ms };
     this.stats.background_builds++;
     this.stats.last_build_ms = Math.round(msg.ms * 10) / 10;
+    this.stats.worker_heap_bytes = msg.heapBytes;
     this.stats.rendered_at = new Date(flight.at).toISOString();
     this.#visibility = msg.visibility;
     for (const r of msg.reports) {

@@ -1,6 +1,7 @@
 // The report worker: a thread that keeps its own copy of the fleet (replayed from the main
 // thread's journal) and renders the encoded reports, so that neither a request nor the ingest of
 // advertisements ever waits while a report of a large fleet is built.
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { AdvisoryBook } from "../core/advisory-book.js";
 import type { AdvisoryDataset } from "../core/advisory.js";
@@ -27,7 +28,7 @@ export type ToReportWorker =
 /** Worker to main thread. */
 export type FromReportWorker =
   | { readonly type: "ready" }
-  | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[]; readonly visibility: VisibilityFigures }
+  | { readonly type: "built"; readonly id: number; readonly ms: number; readonly reports: readonly RenderedReport[]; readonly visibility: VisibilityFigures; readonly heapBytes: number }
   | { readonly type: "judged"; readonly id: number; readonly verdicts: readonly ScopeVerdict[] }
   | { readonly type: "probe-targets"; readonly id: number; readonly clusters: readonly string[] };
 
@@ -68,7 +69,9 @@ if (parentPort) {
         const started = performance.now();
         const visibility = visibilityOf(fleet, msg.ctx);
         const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query, visibility));
-        const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports, visibility: visibilityFigures(visibility) };
+        // The worker's heap (its copy of the fleet) is its own: the process's heap figures do not show it.
+        const heapBytes = getHeapStatistics().used_heap_size;
+        const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports, visibility: visibilityFigures(visibility), heapBytes };
         port.postMessage(reply, reports.flatMap((r) => ("bytes" in r ? [r.bytes.buffer as ArrayBuffer] : [])));
         return;
       }

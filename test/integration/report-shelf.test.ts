@@ -63,6 +63,9 @@ test.serial("a change reaches the served report within a second, and no request 
   const after = ctx.monitor.reports.stats;
   t.is(after.on_request_builds - before.on_request_builds, 5, "one build on request per new query, none for repeated ones");
   t.true(after.background_builds > before.background_builds, "the worker rendered the changes");
+  // The worker's own heap, which the process's heap figures leave out, as $SRV.STATS shows it.
+  const memory = (ctx.monitor.stats() as { memory: { heap_used_bytes: number; report_worker_heap_bytes: number } }).memory;
+  t.true(memory.report_worker_heap_bytes > 1_000_000 && memory.report_worker_heap_bytes !== memory.heap_used_bytes, JSON.stringify(memory));
 });
 
 test.serial("the worker's rendering is byte for byte the report the main thread builds from its own fleet", async (t) => {

@@ -23,7 +23,7 @@ const counters = (): ServiceCounters => ({
   mismatch: { evaluations: 1, published: {}, duplicates: 0, handovers: 0, conflicts: 0, lateWrites: 0 },
   republish: { fallbacks: 0 },
   bucketRecreations: 0,
-  reports: { served: 0, background_builds: 0, on_request_builds: 0, last_build_ms: 0 },
+  reports: { served: 0, background_builds: 0, on_request_builds: 0, last_build_ms: 0, worker_heap_bytes: 0 },
 });
 
 /**

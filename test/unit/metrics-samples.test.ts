@@ -18,7 +18,7 @@ const counters = (): ServiceCounters => ({
   mismatch: { evaluations: 11, published: { detected: 1, changed: 2 }, duplicates: 1, handovers: 2, conflicts: 3, lateWrites: 4 },
   republish: { fallbacks: 5 },
   bucketRecreations: 1,
-  reports: { served: 20, background_builds: 8, on_request_builds: 2, last_build_ms: 12.5 },
+  reports: { served: 20, background_builds: 8, on_request_builds: 2, last_build_ms: 12.5, worker_heap_bytes: 52_428_800 },
 });
 
 function record(scope: string, over: Partial<MismatchRecord> = {}): MismatchRecord {
@@ -163,6 +163,7 @@ test("the service's figures: the numbers nats micro stats shows, every event typ
   ]);
   t.deepEqual(lines(s, "nats_version_monitor_report_builds_total"), ["where=request => 2", "where=worker => 8"]);
   t.deepEqual(lines(s, "nats_version_monitor_report_build_seconds"), [" => 0.0125"]);
+  t.deepEqual(lines(s, "nats_version_monitor_report_worker_heap_bytes"), [" => 52428800"]);
   for (const [name, value] of [
     ["nats_version_monitor_pings_total", 4],
     ["nats_version_monitor_probes_total", 5],
