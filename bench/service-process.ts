@@ -1,5 +1,8 @@
 // `serve` as users run it, the built CLI in its own process, for the bench's sections.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LocalCluster } from "../src/local-cluster/local-cluster.js";
 import { users } from "../test/helpers/cluster.js";
@@ -16,9 +19,9 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The service on the cluster, as the monitor users; BENCH_PROFILE=DIR writes its CPU profiles there. */
-export function spawnService(cluster: LocalCluster, flags: readonly string[] = []): { child: ChildProcess; stop: () => Promise<void> } {
+export function spawnService(cluster: LocalCluster, flags: readonly string[] = [], nodeFlags: readonly string[] = []): { child: ChildProcess; stop: () => Promise<void> } {
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, "dist/cli/main.js", "serve", "--log-level", "warn", ...flags], {
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, "dist/cli/main.js", "serve", "--log-level", "warn", ...flags], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     env: {
@@ -28,7 +31,24 @@ export function spawnService(cluster: LocalCluster, flags: readonly string[] = [
       NATS_PASSWORD: users.monitor.pass,
       NATS_SYS_USER: users.monitorSys.user,
       NATS_SYS_PASSWORD: users.monitorSys.pass,
+      BENCH_HEAP_FILE: heapFile,
     },
   });
   return { child, stop: () => stopChild(child) };
+}
+
+const heapFile = join(tmpdir(), `bench-heap-${process.pid}.json`);
+
+/** Node flags that let `liveHeap` ask the service what its threads hold after a full collection (bench/heap-probe.mjs). */
+export const heapProbeFlags = ["--expose-gc", "--import", "./bench/heap-probe.mjs"];
+
+/** The live heap of the service's main thread and of each worker, in bytes, after every thread collected its garbage. */
+export async function liveHeap(child: ChildProcess): Promise<{ main: number; workers: number[] }> {
+  rmSync(heapFile, { force: true });
+  child.kill("SIGUSR2");
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    if (existsSync(heapFile)) return JSON.parse(readFileSync(heapFile, "utf8"));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the service did not say what its heap holds within 30 s");
 }
