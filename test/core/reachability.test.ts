@@ -45,6 +45,26 @@ test("a 2.9 server 15 s quiet is not overdue (it advertises every 30 s)", (t) =>
   t.deepEqual(clustersToProbe(f, T0 + 32_000), ["c1"]);
 });
 
+test("a cluster found quiet is checked again when a peer that never listed a server is heard after it, with the same routes", (t) => {
+  // a lists only b; c was heard after a, so nobody heard since c dropped it: quiet, for now.
+  const f = new Fleet({ offlineAfterMs: 120_000 });
+  advertise(f, "a", ["b"], T0);
+  advertise(f, "b", ["a", "c"], T0 + 100);
+  advertise(f, "c", ["a", "b"], T0 + 200);
+  t.deepEqual(clustersToProbe(f, T0 + 300), []);
+  // a again, its routes unchanged (no new digest): heard after c, and it does not list c.
+  advertise(f, "a", ["b"], T0 + 400);
+  t.deepEqual(clustersToProbe(f, T0 + 500), ["c1"]);
+});
+
+test("a quiet cluster is checked again as soon as its earliest member is due, whoever was checked in between", (t) => {
+  const f = cluster(T0);
+  for (let at = T0 + 1_000; at <= T0 + 11_000; at += 500) t.deepEqual(clustersToProbe(f, at), [], `at +${at - T0} ms`);
+  advertise(f, "a", ["b", "c"], T0 + 11_000);
+  advertise(f, "b", ["a", "c"], T0 + 11_000);
+  t.deepEqual(clustersToProbe(f, T0 + 11_001), ["c1"], "c is due 10 s + slack after it was heard");
+});
+
 test("a peer that stops listing a server gets the cluster probed at once", (t) => {
   const f = cluster(T0);
   advertise(f, "a", ["b"], T0 + 2_000);
