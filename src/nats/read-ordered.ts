@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import { errors, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type OrderedConsumerOptions } from "@nats-io/jetstream";
 
 /** A pull that is never answered (permissions, a leader election) must not hang its caller. */
@@ -29,18 +29,27 @@ export interface OrderedVisitor {
  * Returns the number of messages of the complete read.
  */
 export async function readOrdered(nc: NatsConnection, stream: string, opts: Partial<OrderedConsumerOptions>, what: string, visit: OrderedVisitor): Promise<number> {
+  let stalled: ReadStalled | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       visit.start();
       return await readOnce(nc, stream, opts, what, visit.message);
     } catch (err) {
-      if (!(err instanceof ReadStalled) || attempt >= ATTEMPTS) throw err;
+      // What stalled a read (a frozen server, a leader election not over yet) can leave the next
+      // attempt's first requests unanswered too: that attempt stalled as well, and does not end the
+      // retries early. The error in the end is the last ReadStalled: how far the last read got.
+      if (err instanceof ReadStalled) stalled = err;
+      else if (!(stalled && err instanceof errors.TimeoutError)) throw err;
+      if (attempt >= ATTEMPTS) throw stalled;
     }
   }
 }
 
 async function readOnce(nc: NatsConnection, stream: string, opts: Partial<OrderedConsumerOptions>, what: string, message: (m: OrderedMessage) => void): Promise<number> {
-  const consumer = await jetstream(nc).consumers.get(stream, opts);
+  // A copy: the client writes its generated name_prefix into the options it is given, and a retry
+  // with the same options would ask for the first attempt's consumer by name and get it back,
+  // part-read, instead of a fresh one.
+  const consumer = await jetstream(nc).consumers.get(stream, { ...opts });
   const pending = (await consumer.info(true)).num_pending;
   if (pending === 0) return 0;
   // Large pulls: 100,000 servers in the default batches of 100 took a thousand round trips.
