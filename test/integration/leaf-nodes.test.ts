@@ -3,6 +3,9 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { VersionReport } from "../../src/core/version-report.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import type { VersionMonitor } from "../../src/monitor.js";
+import { connect } from "@nats-io/transport-node";
+import { fetchUserInfo, parseUserInfo, USER_INFO_SUBJECT } from "../../src/nats/user-info.js";
+import { INBOX_PREFIX } from "../../src/nats/connect.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil, requestReport } from "../helpers/cluster.js";
 
 // A hub of two servers and three kinds of leaves, as nats-server really links them:
@@ -87,4 +90,25 @@ test.serial("each leaf scope is judged by the leaf policy: the hub goes stale, t
   await waitUntil("records", () => (ctx.monitor.tracker.record("cluster:edge-pair") ? true : undefined), 10_000);
   t.deepEqual(ctx.monitor.tracker.record("system")!.versions, [newest.version, middle.version]);
   t.deepEqual(ctx.monitor.tracker.record("cluster:edge-pair")!.versions, [middle.version, oldest.version]);
+});
+
+test.serial("who the monitor is, by USER.INFO: the answer of its own server, never the app-account leaf's about its leafnode user", async (t) => {
+  // edge-app-1 answers $SYS.REQ.USER.INFO across its leafnode link too, for its leafnode connection's
+  // user (denied $KV.>). Taking whichever answer came first failed the start-up check about 1 run in 6.
+  for (const hub of ctx.cluster.servers.filter((s) => s.config.cluster === "hub")) {
+    const nc = await connect({ servers: hub.clientUrl, user: users.monitor.user, pass: users.monitor.pass, inboxPrefix: INBOX_PREFIX });
+    try {
+      const answers = await nc.requestMany(USER_INFO_SUBJECT, "", { maxWait: 1000 });
+      const from: string[] = [];
+      for await (const m of answers) from.push(parseUserInfo(m.data)?.user ?? "?");
+      t.true(from.length >= 2 && from.includes(""), `the leaf answers too: ${JSON.stringify(from)}`);
+      for (let i = 0; i < 20; i++) {
+        const info = await fetchUserInfo(nc);
+        t.is(info?.user, users.monitor.user);
+        t.is(info?.server, nc.info?.server_id);
+      }
+    } finally {
+      await nc.close();
+    }
+  }
 });
