@@ -451,9 +451,10 @@ export class VersionMonitor {
   }
 
   stats(): Record<string, unknown> {
+    const memory = process.memoryUsage();
     return {
       servers: this.fleet.size,
-      memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed, report_worker_heap_bytes: this.reports.stats.worker_heap_bytes },
+      memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed, report_worker_heap_bytes: this.reports.stats.worker_heap_bytes },
       // From the latest rendering: assessing the whole fleet here would hold up the event loop at scale.
       visibility: this.reports.visibility ?? visibilityFigures(this.visibility()),
       ingest: this.collector.stats,

@@ -343,7 +343,6 @@ export class Fleet {
     this.#sightings.set(name, { routes, gateways, connections: statsz.connections, jetstream: statsz.jetstream, at: now });
   }
 
-
   /**
    * A member of its cluster: heard from within the offline window. A server that just shut down
    * stays a member for that window, because in a rolling upgrade it is about to come back; only
