@@ -155,8 +155,9 @@ export class Fleet {
   }
 
   #put(fresh: ServerRecord, changed: boolean): ServerRecord {
-    const record = this.#canonical(fresh);
-    const prev = this.#records.get(record.name);
+    const prev = this.#records.get(fresh.name);
+    // The record already held (an observation that changes nothing, such as a late event of a past process) stays as it is.
+    const record = fresh === prev ? fresh : this.#canonical(fresh);
     this.#records.set(record.name, record);
     if (changed || prev?.cluster !== record.cluster) this.#touch(record.cluster);
     if (prev?.cluster === record.cluster) return record;
