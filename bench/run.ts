@@ -661,7 +661,7 @@ async function benchBurst(n: number): Promise<void> {
     await again.stop();
     const after = await serviceStats(nc);
     say(`Ingest of repeated advertisements at ${n.toLocaleString("en")} servers: ${Math.round(rate).toLocaleString("en")} per second processed`);
-    say(`(${processed.toLocaleString("en")} of ${(n * rounds).toLocaleString("en")} advertisements; the simulator published ${Math.round(pub.published / (pub.ms / 1000)).toLocaleString("en")} per second;` +
+    say(`(${processed.toLocaleString("en")} advertisements received, the real server's own included, for ${(n * rounds).toLocaleString("en")} published; the simulator published ${Math.round(pub.published / (pub.ms / 1000)).toLocaleString("en")} per second;` +
       ` system connection lost (slow consumer) ${after.ingest.disconnects - atStart.ingest.disconnects} times, dropped from a full backlog ${after.ingest.dropped - atStart.ingest.dropped}).`);
     say();
     say("Goals (issue: edge-fleet scale): every server in the fleet within one advertisement interval after the burst, no");

@@ -42,13 +42,21 @@ const heapFile = join(tmpdir(), `bench-heap-${process.pid}.json`);
 /** Node flags that let `liveHeap` ask the service what its threads hold after a full collection (bench/heap-probe.mjs). */
 export const heapProbeFlags = ["--expose-gc", "--import", "./bench/heap-probe.mjs"];
 
-/** The live heap of the service's main thread and of each worker, in bytes, after every thread collected its garbage. */
-export async function liveHeap(child: ChildProcess): Promise<{ main: number; workers: number[] }> {
-  rmSync(heapFile, { force: true });
-  child.kill("SIGUSR2");
-  for (let waited = 0; waited < 30_000; waited += 50) {
-    if (existsSync(heapFile)) return JSON.parse(readFileSync(heapFile, "utf8"));
-    await new Promise((r) => setTimeout(r, 50));
+/**
+ * The live heap of the service's main thread and of each worker, in bytes, after every thread
+ * collected its garbage. Asked again while fewer than `workers` workers answered (one still starting).
+ */
+export async function liveHeap(child: ChildProcess, workers = 1): Promise<{ main: number; workers: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(heapFile, { force: true });
+    child.kill("SIGUSR2");
+    let answer: { main: number; workers: number[] } | undefined;
+    for (let waited = 0; !answer && waited < 30_000; waited += 50) {
+      if (existsSync(heapFile)) answer = JSON.parse(readFileSync(heapFile, "utf8"));
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!answer) throw new Error("the service did not say what its heap holds within 30 s");
+    if (answer.workers.length >= workers) return answer;
+    if (attempt >= 5) throw new Error(`only ${answer.workers.length} of ${workers} workers said what their heap holds, 5 times`);
   }
-  throw new Error("the service did not say what its heap holds within 30 s");
 }
