@@ -23,6 +23,7 @@ import type { KV } from "@nats-io/kv";
 import type { MismatchRecord } from "./core/mismatch-record.js";
 import { EventStream } from "./nats/event-stream.js";
 import { RepublishGuard } from "./nats/republish-guard.js";
+import { RepublishWitness } from "./nats/republish-witness.js";
 import {
   applicationRole,
   checkApplicationConnection,
@@ -112,6 +113,10 @@ async function connectBoth(config: MonitorConfig, log: Logger): Promise<[NatsCon
 
 /** An event stored but not on its public subject this long after is one the stream did not republish. */
 const REPUBLISH_GRACE_MS = 2000;
+/** A starting instance judges the events stored this long before it: every instance may have been down. */
+const REPUBLISH_LOOKBACK_MS = 10 * 60_000;
+/** The witness keeps what reached the public subjects longer than any instance looks back. */
+const WITNESS_MAX_AGE_MS = 2 * REPUBLISH_LOOKBACK_MS;
 
 /**
  * The running service: two connections (system account for $SYS, application account for KV,
@@ -148,6 +153,7 @@ export class VersionMonitor {
     readonly sys: NatsConnection,
     kv: KV,
     readonly events: EventStream,
+    witness: RepublishWitness,
     afterRecordWrite?: (record: MismatchRecord) => void,
   ) {
     const fleetPolicy = { offlineAfterMs: config.offlineAfterMs };
@@ -214,7 +220,13 @@ export class VersionMonitor {
       affected: (versions) => this.#book.affectedVersions(versions),
       judge: (at, since) => this.reports.judge(at, config.policy, since, () => this.tracker.judgeHere(at)),
     });
-    this.republish = new RepublishGuard(app, kv, { stream: config.events.stream, graceMs: REPUBLISH_GRACE_MS, log: log.child({ component: "republish" }) });
+    this.republish = new RepublishGuard(app, kv, {
+      stream: config.events.stream,
+      graceMs: REPUBLISH_GRACE_MS,
+      witness,
+      lookbackMs: REPUBLISH_LOOKBACK_MS,
+      log: log.child({ component: "republish" }),
+    });
     this.collector = new Collector(sys, {
       pollIntervalMs: config.pollIntervalMs,
       log: log.child({ component: "collector" }),
@@ -252,8 +264,9 @@ export class VersionMonitor {
       try {
         const kv = await openBucket(app, config.bucket, config.replicas, log);
         const events = await EventStream.open(app, { ...config.events, name: config.events.stream, replicas: config.replicas, log: log.child({ component: "events" }) });
+        const witness = await RepublishWitness.open(app, { eventStream: config.events.stream, replicas: config.replicas, maxAgeMs: WITNESS_MAX_AGE_MS, log: log.child({ component: "events" }) });
         if (!userInfo) await probeEventPublish(app, { role: appRole, bucket: config.bucket, stream: config.events.stream, log });
-        monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, opts.afterRecordWrite);
+        monitor = new VersionMonitor(config, log, opts.now ?? Date.now, app, sys, kv, events, witness, opts.afterRecordWrite);
         await monitor.#run();
         return monitor;
       } catch (err) {

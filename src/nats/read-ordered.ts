@@ -15,6 +15,8 @@ export interface OrderedMessage {
   readonly subject: string;
   readonly data: Uint8Array;
   readonly header: (name: string) => string | undefined;
+  /** When the stream stored it, in ms (the server's clock). */
+  readonly storedAt: () => number;
 }
 
 /** What a reader does with the messages: `start` is called before each attempt, so a retry starts clean. */
@@ -67,7 +69,7 @@ async function readOnce(nc: NatsConnection, stream: string, opts: Partial<Ordere
     for await (const m of messages) {
       progressAt = performance.now();
       read++;
-      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) || undefined });
+      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) || undefined, storedAt: () => Math.floor(Number(m.info.timestampNanos) / 1e6) });
       if (m.info.pending === 0) break;
     }
   } finally {

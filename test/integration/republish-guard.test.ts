@@ -3,6 +3,7 @@ import { headers } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { RepublishGuard } from "../../src/nats/republish-guard.js";
+import { RepublishWitness } from "../../src/nats/republish-witness.js";
 import { createReplicated } from "../../src/nats/replicated-create.js";
 import { encodeKeyToken } from "../../src/core/server-key.js";
 import { connectAs, captureLogger, startCluster, stopCluster, threeVersions, users } from "../helpers/cluster.js";
@@ -22,6 +23,7 @@ test("three guards publish an event the stream stored but did not republish exac
   const quiet = captureLogger("warn").log;
   await createReplicated("stream silent", "auto", (n) => jsm.streams.add({ name: "silent", subjects: ["silent.>"], num_replicas: n }), quiet);
   const kv = await createReplicated("bucket guard-claims", "auto", (n) => new Kvm(nc).create("guard-claims", { replicas: n }), quiet);
+  await RepublishWitness.open(nc, { eventStream: "silent", replicas: "auto", maxAgeMs: 60_000, log: quiet });
   const got: { subject: string; id: string }[] = [];
   for (const s of ["versions.mismatch", "versions.mismatch.>"]) nc.subscribe(s, { callback: (_e, m) => void got.push({ subject: m.subject, id: m.headers?.get("Nats-Msg-Id") ?? "" }) });
   const { log, lines } = captureLogger("warn");
@@ -30,13 +32,12 @@ test("three guards publish an event the stream stored but did not republish exac
     // Each guard on its own connection, as each instance has.
     const own = await connectAs(cluster, users.admin);
     t.teardown(() => own.close());
-    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, log });
+    const witness = await RepublishWitness.open(own, { eventStream: "silent", replicas: "auto", maxAgeMs: 60_000, log: quiet });
+    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness, lookbackMs: 60_000, log });
     await g.start();
     guards.push(g);
   }
   t.teardown(() => Promise.all(guards.map((g) => g.stop())));
-  // The guards only judge events stored once their connections have been up for a while.
-  await pause(2500);
   const js = jetstream(nc);
   const event = (id: string, cluster: string | null, seq: number) => JSON.stringify({ id, seq, type: "detected", scope: cluster ? `cluster:${cluster}` : "system", cluster });
   await js.publish("silent.mismatch.east", event("cluster:east.1.1", "east", 1), { msgID: "cluster:east.1.1" });
@@ -58,4 +59,55 @@ test("three guards publish an event the stream stored but did not republish exac
   t.is(lines().filter((l) => /without republishing/.test(String(l["msg"]))).length, 2);
   const claim = await kv.get(`republished.${encodeKeyToken("cluster:east.1.1")}`);
   t.is(claim?.operation, "PUT", "the winning claim is in the bucket");
+});
+
+// The hole this closes (seen in the crash test, about once in 12 runs): the stream stored an event
+// without republishing it, and every instance that could have noticed died within the grace. An
+// instance started later must publish it, and must not publish again what was republished while
+// nobody listened; only the witness stream can tell the two apart.
+test("a guard started after every instance died publishes what the stream stored and never republished, and only that", async (t) => {
+  const cluster = await startCluster([{ name: "late", binaries: [middle.path, middle.path, oldest.path] }]);
+  t.teardown(() => stopCluster(cluster));
+  const nc = await connectAs(cluster, users.admin);
+  t.teardown(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const quiet = captureLogger("warn").log;
+  await createReplicated("stream silent", "auto", (n) => jsm.streams.add({ name: "silent", subjects: ["silent.>"], num_replicas: n }), quiet);
+  await createReplicated("bucket guard-claims", "auto", (n) => new Kvm(nc).create("guard-claims", { replicas: n }), quiet);
+  await RepublishWitness.open(nc, { eventStream: "silent", replicas: "auto", maxAgeMs: 60_000, log: quiet });
+  const js = jetstream(nc);
+  const event = (id: string, cluster: string, seq: number) => JSON.stringify({ id, seq, type: "detected", scope: `cluster:${cluster}`, cluster });
+  // No instance runs. East is stored and never republished; west is stored and "republished"
+  // (published on its public subject, where only the witness hears it).
+  await js.publish("silent.mismatch.east", event("cluster:east.1.1", "east", 1), { msgID: "cluster:east.1.1" });
+  await js.publish("silent.mismatch.west", event("cluster:west.1.1", "west", 1), { msgID: "cluster:west.1.1" });
+  const h = headers();
+  h.set("Nats-Msg-Id", "cluster:west.1.1");
+  nc.publish("versions.mismatch.west", event("cluster:west.1.1", "west", 1), { headers: h });
+  await nc.flush();
+  await pause(1500);
+  const got: string[] = [];
+  for (const s of ["versions.mismatch", "versions.mismatch.>"]) nc.subscribe(s, { callback: (_e, m) => void got.push(m.headers?.get("Nats-Msg-Id") ?? "") });
+  await nc.flush();
+  const { log, lines } = captureLogger("warn");
+  const startGuard = async () => {
+    const own = await connectAs(cluster, users.admin);
+    t.teardown(() => own.close());
+    const witness = await RepublishWitness.open(own, { eventStream: "silent", replicas: "auto", maxAgeMs: 60_000, log: quiet });
+    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness, lookbackMs: 60_000, log });
+    t.teardown(() => g.stop());
+    await g.start();
+    return g;
+  };
+  const first = await startGuard();
+  // Judged within start(): before the instance could publish a later event of the scope.
+  await nc.flush();
+  t.deepEqual(got, ["cluster:east.1.1"], "the dropped event is published, the republished one is not");
+  t.deepEqual(first.stats, { fallbacks: 1, claimedElsewhere: 0, witnessed: 1 });
+  t.is(lines().filter((l) => /without republishing/.test(String(l["msg"]))).length, 1);
+  // The next instance to start finds both on the witness: nothing more is published.
+  const second = await startGuard();
+  await pause(1000);
+  t.deepEqual(got, ["cluster:east.1.1"]);
+  t.deepEqual(second.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 2 });
 });

@@ -1,0 +1,94 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { DeliverPolicy, DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { mismatchSubject } from "../core/event-subject.js";
+import { createReplicated } from "./replicated-create.js";
+import { readOrdered } from "./read-ordered.js";
+
+export interface RepublishWitnessOptions {
+  /** The event stream's name; the witness is `<name>-witness`. */
+  readonly eventStream: string;
+  readonly replicas: number | "auto";
+  /** How long the witness keeps what it saw: longer than any instance looks back. */
+  readonly maxAgeMs: number;
+  readonly log: Logger;
+}
+
+const ns = (ms: number) => ms * 1_000_000;
+
+export function witnessStreamName(eventStream: string): string {
+  return `${eventStream}-witness`;
+}
+
+/** The public subjects the witness captures: where the event stream republishes, and fallbacks go. */
+export function witnessedSubjects(): string[] {
+  const system = mismatchSubject("versions", {});
+  return [system, `${system}.>`];
+}
+
+/**
+ * A stream that captures what reached the public event subjects. Whether the event stream
+ * republished an event is otherwise known only to the instances that were subscribed at that
+ * moment: when every one of them dies within the grace, an instance started later must still be
+ * able to tell a republished event from one the stream dropped, or it either loses the event or
+ * publishes it twice. The server stores what it republishes here, whoever is alive.
+ */
+export class RepublishWitness {
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly name: string,
+  ) {}
+
+  static async open(nc: NatsConnection, opts: RepublishWitnessOptions): Promise<RepublishWitness> {
+    const jsm = await jetstreamManager(nc);
+    const name = witnessStreamName(opts.eventStream);
+    const want = {
+      name,
+      subjects: witnessedSubjects(),
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: ns(opts.maxAgeMs),
+      // Only ids are read from it; a fallback and a late republish of one event are both kept.
+      duplicate_window: ns(Math.min(opts.maxAgeMs, 120_000)),
+      allow_direct: true,
+    } satisfies Partial<StreamConfig>;
+    const existing = await jsm.streams.info(name).catch((err: Error) => {
+      if (/stream not found/i.test(err.message)) return undefined;
+      throw err;
+    });
+    if (existing) {
+      const subjects = [...(existing.config.subjects ?? [])].sort();
+      if (JSON.stringify(subjects) !== JSON.stringify([...want.subjects].sort())) {
+        throw new Error(`stream ${name} exists but does not capture ${want.subjects.join(" and ")}; delete it or choose another --events-stream`);
+      }
+      if (existing.config.max_age !== want.max_age) {
+        await jsm.streams.update(name, { ...existing.config, max_age: want.max_age, duplicate_window: want.duplicate_window });
+        opts.log.info({ stream: name, max_age: want.max_age }, "republish witness limits updated");
+      }
+    } else {
+      await createReplicated(`stream ${name}`, opts.replicas, (n) => jsm.streams.add({ ...want, num_replicas: n }), opts.log);
+      opts.log.info({ stream: name }, "republish witness stream created");
+    }
+    return new RepublishWitness(nc, name);
+  }
+
+  /** The ids (`Nats-Msg-Id`) of every event that reached the public subjects since `since` (server clock). */
+  async idsSince(since: number): Promise<Set<string>> {
+    let ids = new Set<string>();
+    await readOrdered(
+      this.nc,
+      this.name,
+      { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() },
+      `what reached the public event subjects, from ${this.name}`,
+      {
+        start: () => (ids = new Set()),
+        message: (m) => {
+          const id = m.header("Nats-Msg-Id");
+          if (id) ids.add(id);
+        },
+      },
+    );
+    return ids;
+  }
+}
