@@ -91,7 +91,9 @@ export class EventStream {
       }
       const limits = { max_age: want.max_age, max_msgs: want.max_msgs, duplicate_window: want.duplicate_window };
       if (Object.entries(limits).some(([k, v]) => existing.config[k as keyof typeof limits] !== v)) {
-        await jsm.streams.update(opts.name, { ...existing.config, ...limits });
+        // Only the limits: the client refuses a whole config holding 2.10 fields (a 2.10 leader's
+        // answer) when it is connected to a 2.9 server of a mixed cluster.
+        await jsm.streams.update(opts.name, limits);
         opts.log.info({ stream: opts.name, ...limits }, "event stream limits updated");
       }
     } else {

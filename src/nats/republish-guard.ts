@@ -6,7 +6,7 @@ import { decodeMismatchEvent } from "../core/mismatch-event.js";
 import { encodeKeyToken } from "../core/server-key.js";
 import { mismatchSubject } from "../core/event-subject.js";
 import { readOrdered } from "./read-ordered.js";
-import { witnessedSubjects, type RepublishWitness } from "./republish-witness.js";
+import { publicEventSubjects, type RepublishWitness } from "./republish-witness.js";
 
 export interface RepublishGuardOptions {
   readonly stream: string;
@@ -42,6 +42,8 @@ const TICK_MS = 250;
 const CLOCK_SLACK_MS = 2000;
 const CLAIM_PREFIX = "republished.";
 const SEEN_KEEP_MS = 60_000;
+/** Notes are retried over about half a minute: a witness electing a leader answers again within that. */
+const NOTE_ATTEMPTS = 10;
 
 /**
  * nats-server republishes what a stream stored only from the stream leader at the moment it
@@ -72,7 +74,7 @@ export class RepublishGuard {
   ) {}
 
   async start(): Promise<void> {
-    for (const subject of witnessedSubjects()) {
+    for (const subject of publicEventSubjects()) {
       this.#subs.push(this.nc.subscribe(subject, { callback: (_err, m) => this.#sawPublic(m.headers?.get("Nats-Msg-Id") ?? "") }));
     }
     await this.nc.flush();
@@ -93,9 +95,25 @@ export class RepublishGuard {
   }
 
   #sawPublic(id: string): void {
-    if (id === "") return;
+    if (id === "" || this.#seen.has(id)) return;
     this.#seen.set(id, Date.now());
     this.#stored.delete(id);
+    void this.#noteSeen(id);
+  }
+
+  /** Tells instances started later that the event was published, whatever the capture kept. */
+  async #noteSeen(id: string): Promise<void> {
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      try {
+        return await this.opts.witness.noteSeen(id);
+      } catch (err) {
+        if (attempt >= NOTE_ATTEMPTS) {
+          this.opts.log.warn({ event: { id }, err: (err as Error).message }, "could not note a published event on the republish witness");
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
+      }
+    }
   }
 
   #keep(m: { seq: number; data: Uint8Array; storedAt: number }): void {

@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { DeliverPolicy, DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { mismatchSubject } from "../core/event-subject.js";
 import { createReplicated } from "./replicated-create.js";
@@ -21,9 +21,14 @@ export function witnessStreamName(eventStream: string): string {
 }
 
 /** The public subjects the witness captures: where the event stream republishes, and fallbacks go. */
-export function witnessedSubjects(): string[] {
+export function publicEventSubjects(): string[] {
   const system = mismatchSubject("versions", {});
   return [system, `${system}.>`];
+}
+
+/** Where an instance notes an event it saw on its public subject (the body is the event's id). */
+export function seenSubject(witness: string): string {
+  return `${witness}.seen`;
 }
 
 /**
@@ -31,7 +36,9 @@ export function witnessedSubjects(): string[] {
  * republished an event is otherwise known only to the instances that were subscribed at that
  * moment: when every one of them dies within the grace, an instance started later must still be
  * able to tell a republished event from one the stream dropped, or it either loses the event or
- * publishes it twice. The server stores what it republishes here, whoever is alive.
+ * publishes it twice. The server stores what it republishes here, whoever is alive, and every
+ * instance notes what it saw there too: the capture alone is lost when the witness's own leader
+ * goes down at that moment (seen in the crash test while a server restarted), as the republish is.
  */
 export class RepublishWitness {
   private constructor(
@@ -44,7 +51,7 @@ export class RepublishWitness {
     const name = witnessStreamName(opts.eventStream);
     const want = {
       name,
-      subjects: witnessedSubjects(),
+      subjects: [...publicEventSubjects(), seenSubject(name)],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
@@ -59,12 +66,15 @@ export class RepublishWitness {
     });
     if (existing) {
       const subjects = [...(existing.config.subjects ?? [])].sort();
-      if (JSON.stringify(subjects) !== JSON.stringify([...want.subjects].sort())) {
-        throw new Error(`stream ${name} exists but does not capture ${want.subjects.join(" and ")}; delete it or choose another --events-stream`);
+      if (!publicEventSubjects().every((s) => subjects.includes(s))) {
+        throw new Error(`stream ${name} exists but does not capture ${publicEventSubjects().join(" and ")}; delete it or choose another --events-stream`);
       }
-      if (existing.config.max_age !== want.max_age) {
-        await jsm.streams.update(name, { ...existing.config, max_age: want.max_age, duplicate_window: want.duplicate_window });
-        opts.log.info({ stream: name, max_age: want.max_age }, "republish witness limits updated");
+      const update = { subjects: want.subjects, max_age: want.max_age, duplicate_window: want.duplicate_window };
+      if (JSON.stringify(subjects) !== JSON.stringify([...want.subjects].sort()) || existing.config.max_age !== want.max_age || existing.config.duplicate_window !== want.duplicate_window) {
+        // Only what changes: the client refuses a whole config holding 2.10 fields (a 2.10 leader's
+        // answer) when it is connected to a 2.9 server of a mixed cluster.
+        await jsm.streams.update(name, update);
+        opts.log.info({ stream: name, ...update }, "republish witness updated");
       }
     } else {
       await createReplicated(`stream ${name}`, opts.replicas, (n) => jsm.streams.add({ ...want, num_replicas: n }), opts.log);
@@ -73,7 +83,15 @@ export class RepublishWitness {
     return new RepublishWitness(nc, name);
   }
 
-  /** The ids (`Nats-Msg-Id`) of every event that reached the public subjects since `since` (server clock). */
+  /**
+   * Notes that this instance saw the event on its public subject. Stored once whoever notes it
+   * (deduplicated on the id); throws when the witness does not acknowledge it.
+   */
+  async noteSeen(id: string): Promise<void> {
+    await jetstream(this.nc).publish(seenSubject(this.name), id, { msgID: `seen.${id}`, timeout: 2000 });
+  }
+
+  /** The ids of every event that reached the public subjects since `since` (server clock), captured or noted. */
   async idsSince(since: number): Promise<Set<string>> {
     let ids = new Set<string>();
     await readOrdered(
@@ -84,7 +102,7 @@ export class RepublishWitness {
       {
         start: () => (ids = new Set()),
         message: (m) => {
-          const id = m.header("Nats-Msg-Id");
+          const id = m.subject === seenSubject(this.name) ? new TextDecoder().decode(m.data) : m.header("Nats-Msg-Id");
           if (id) ids.add(id);
         },
       },

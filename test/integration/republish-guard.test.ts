@@ -111,3 +111,47 @@ test("a guard started after every instance died publishes what the stream stored
   t.deepEqual(got, ["cluster:east.1.1"]);
   t.deepEqual(second.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 2 });
 });
+
+// The capture is lost when the witness's own leader goes down as the event is republished (seen
+// in the crash test while a server restarted): what a live instance saw must still count.
+test("an event the witness did not capture but a running instance saw is not published again by an instance started later", async (t) => {
+  const cluster = await startCluster([{ name: "noted", binaries: [middle.path, oldest.path, middle.path] }]);
+  t.teardown(() => stopCluster(cluster));
+  const nc = await connectAs(cluster, users.admin);
+  t.teardown(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const quiet = captureLogger("warn").log;
+  await createReplicated("stream silent", "auto", (n) => jsm.streams.add({ name: "silent", subjects: ["silent.>"], num_replicas: n }), quiet);
+  await createReplicated("bucket guard-claims", "auto", (n) => new Kvm(nc).create("guard-claims", { replicas: n }), quiet);
+  const witness = await RepublishWitness.open(nc, { eventStream: "silent", replicas: "auto", maxAgeMs: 60_000, log: quiet });
+  const startGuard = async () => {
+    const own = await connectAs(cluster, users.admin);
+    const w = await RepublishWitness.open(own, { eventStream: "silent", replicas: "auto", maxAgeMs: 60_000, log: quiet });
+    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness: w, lookbackMs: 60_000, log: quiet });
+    await g.start();
+    return { g, stop: async () => (await g.stop(), await own.close()) };
+  };
+  const first = await startGuard();
+  t.teardown(() => first.stop());
+  // The capture of the public subjects is off while the event is "republished".
+  const subjects = (await jsm.streams.info(witness.name)).config.subjects!;
+  await jsm.streams.update(witness.name, { subjects: subjects.filter((s) => !s.startsWith("versions.")) });
+  const js = jetstream(nc);
+  const body = JSON.stringify({ id: "cluster:west.1.1", seq: 1, type: "detected", scope: "cluster:west", cluster: "west" });
+  await js.publish("silent.mismatch.west", body, { msgID: "cluster:west.1.1" });
+  const h = headers();
+  h.set("Nats-Msg-Id", "cluster:west.1.1");
+  nc.publish("versions.mismatch.west", body, { headers: h });
+  await nc.flush();
+  await pause(1000);
+  await jsm.streams.update(witness.name, { subjects });
+  await first.stop();
+  const got: string[] = [];
+  nc.subscribe("versions.mismatch.>", { callback: (_e, m) => void got.push(m.headers?.get("Nats-Msg-Id") ?? "") });
+  await nc.flush();
+  const second = await startGuard();
+  t.teardown(() => second.stop());
+  await pause(1000);
+  t.deepEqual(got, [], "published once, by the stream; not again");
+  t.deepEqual(second.g.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 1 });
+});
