@@ -222,22 +222,24 @@ crash("every transition reaches a plain subscriber and a durable consumer exactl
       }
     }
   }
-  // 2. An upgrade that stops half-way: stalled, then stale, then finished. Detected later than the
-  // activity window (every instance down or starting at that moment), it is detected as stalled at
-  // once, rightly, with no "stalled" transition: then it is rolled back and tried again.
-  const event = (scope: string, type: string) => received.find((r) => r.event.scope === scope && r.event.type === type && r.event.versions.some((v) => v.version === newest.version));
+  // 2. An upgrade that stops half-way: stalled, then stale, then finished. Evaluated late (every
+  // instance down or starting at that moment), it rightly skips a state: detected as stalled, or
+  // changed from rolling-upgrade straight to stale. Then it is rolled back and tried again, so that
+  // each transition type is seen.
+  const onNewest = (e: MismatchEvent) => e.versions.some((v) => v.version === newest.version);
+  let from = received.length;
+  const sinceAttempt = (test: (e: MismatchEvent) => boolean) => () => received.slice(from).find((r) => r.event.scope === "cluster:sim-b" && test(r.event));
   for (let attempt = 1; ; attempt++) {
-    const from = received.length;
-    const after = (test: (e: MismatchEvent) => boolean) => () => received.slice(from).find((r) => r.event.scope === "cluster:sim-b" && test(r.event));
+    from = received.length;
     ctx.sims.restart("sim-b-2", newest.version);
-    const first = await waitUntil("sim-b stalled", after((e) => e.state === "stalled" && e.versions.some((v) => v.version === newest.version)), 60_000).catch(diagnose);
+    const first = await waitUntil("sim-b stalled", sinceAttempt((e) => (e.state === "stalled" || e.state === "stale") && onNewest(e)), 60_000).catch(diagnose);
     if (first.event.type === "stalled" || attempt === 3) break;
     counts.lateDetections++;
     ctx.sims.restart("sim-b-2", middle.version);
-    await waitUntil("sim-b resolved before the next attempt", after((e) => e.type === "resolved"), 60_000).catch(diagnose);
+    await waitUntil("sim-b resolved before the next attempt", sinceAttempt((e) => e.type === "resolved"), 60_000).catch(diagnose);
   }
   counts.kvStepdowns += Number(await stepDown(`KV_${BUCKET}`));
-  await waitUntil("sim-b stale", () => event("cluster:sim-b", "stale"), 60_000).catch(diagnose);
+  await waitUntil("sim-b stale", sinceAttempt((e) => e.type === "stale" && onNewest(e)), 60_000).catch(diagnose);
   counts.streamStepdowns += Number(await stepDown(STREAM));
   ctx.sims.restart("sim-b-2", middle.version);
   await realUpgrade;
