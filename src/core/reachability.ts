@@ -126,14 +126,17 @@ export function unreachableServers(fleet: Fleet, now: number, probesDelivered = 
     const d = fleet.digest(cluster, now);
     if (!d) continue;
     const members = watched(fleet, d);
-    for (const r of members) {
-      if (r.lastSeen >= probed) continue;
-      const stillRouted = members.some((p) => {
-        const s = p !== r ? fleet.sighting(p.name) : undefined;
-        return s !== undefined && s.at >= probed && listsName(s.routes, r.name);
-      });
-      if (!stillRouted) out.set(r.name, r.lastSeen);
+    // One pass over the route lists of the members that answered, not one per silent member: a
+    // cluster whose servers all stay silent (or list no one) cost members² before.
+    const unlisted = new Map<string, ServerRecord>();
+    for (const r of members) if (r.lastSeen < probed) unlisted.set(r.name, r);
+    for (const p of members) {
+      if (unlisted.size === 0) break;
+      const s = fleet.sighting(p.name);
+      if (s === undefined || s.at < probed) continue;
+      for (const name of s.routes) if (name !== p.name) unlisted.delete(name);
     }
+    for (const r of unlisted.values()) out.set(r.name, r.lastSeen);
   }
   return out;
 }
