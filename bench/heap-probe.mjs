@@ -3,15 +3,20 @@
 // bench can state the live heap of the main thread and the report worker, not heap plus garbage.
 // The answer is one JSON line in the file named by BENCH_HEAP_FILE.
 import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
-import { getHeapStatistics } from "node:v8";
+import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { writeFileSync } from "node:fs";
 
 const channel = new BroadcastChannel("bench-heap-probe");
 channel.unref();
+let probes = 0;
 const live = () => {
   globalThis.gc();
   globalThis.gc();
-  return getHeapStatistics().used_heap_size;
+  const bytes = getHeapStatistics().used_heap_size;
+  // BENCH_HEAP_SNAPSHOTS=DIR: each probe also writes each thread's heap snapshot there, to see what the bytes are.
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (dir) writeHeapSnapshot(`${dir}/probe-${++probes}-thread-${threadId}.heapsnapshot`);
+  return bytes;
 };
 
 if (isMainThread) {
