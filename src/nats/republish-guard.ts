@@ -1,5 +1,5 @@
 import { headers, type NatsConnection, type Subscription } from "@nats-io/nats-core";
-import { DeliverPolicy, jetstream, type ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, type ConsumerMessages, type OrderedConsumerOptions } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import { decodeMismatchEvent } from "../core/mismatch-event.js";
@@ -80,8 +80,11 @@ export class RepublishGuard {
     await this.nc.flush();
     // Before this instance publishes anything of its own, so that a late fallback still comes
     // before the next event of its scope.
-    const last = await this.#sweep(Date.now() - this.opts.lookbackMs);
-    this.#following = this.#follow(last + 1);
+    const since = Date.now() - this.opts.lookbackMs;
+    const last = await this.#sweep(since);
+    // From where the sweep stopped; after an empty one, from its start time again: following from
+    // sequence 1 would judge the stream's whole history as events nobody published.
+    this.#following = this.#follow(last > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: last + 1 } : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() });
     await this.#check();
     this.#timer = setInterval(() => void this.#tick(), TICK_MS);
     this.#timer.unref();
@@ -117,6 +120,8 @@ export class RepublishGuard {
   }
 
   #keep(m: { seq: number; data: Uint8Array; storedAt: number }): void {
+    // Older than the look-back, an event is history: the witness no longer holds what it would need.
+    if (m.storedAt < Date.now() - this.opts.lookbackMs) return;
     const event = decodeMismatchEvent(m.data);
     if (!event || this.#seen.has(event.id)) return;
     this.#stored.set(event.id, { id: event.id, streamSeq: m.seq, storedAt: m.storedAt, data: m.data, subject: mismatchSubject("versions", event) });
@@ -139,12 +144,12 @@ export class RepublishGuard {
   }
 
   /** Every event the stream stores from `first` on (an ordered consumer, started again where it stopped). */
-  async #follow(first: number): Promise<void> {
+  async #follow(first: Partial<OrderedConsumerOptions>): Promise<void> {
     const js = jetstream(this.nc);
-    let next = first;
+    let next = 0;
     while (!this.#stopped) {
       try {
-        const consumer = await js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
+        const consumer = await js.consumers.get(this.opts.stream, next > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next } : { ...first });
         this.#messages = await consumer.consume();
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {

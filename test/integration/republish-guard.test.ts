@@ -28,9 +28,9 @@ async function setUp(t: ExecutionContext, name: string, binaries: string[]) {
   const kv = await createReplicated("bucket guard-claims", "auto", (n) => new Kvm(nc).create("guard-claims", { replicas: n }), quiet);
   const witness = await RepublishWitness.open(nc, witnessOptions);
   /** A guard as an instance runs it: its own connection. */
-  const startGuard = async (log = quiet) => {
+  const startGuard = async (log = quiet, lookbackMs = 60_000) => {
     const own = await connectAs(cluster, users.admin);
-    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness: await RepublishWitness.open(own, witnessOptions), lookbackMs: 60_000, log });
+    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness: await RepublishWitness.open(own, witnessOptions), lookbackMs, log });
     const stop = async () => (await g.stop(), await own.close());
     t.teardown(stop);
     await g.start();
@@ -125,4 +125,18 @@ test("an event the witness did not capture but a running instance saw is not pub
   await pause(1000);
   t.deepEqual(got, [], "published once, by the stream; not again");
   t.deepEqual(second.g.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 1 });
+});
+
+// The event stream keeps 90 days of history; none of it may be taken for events nobody published.
+test("a guard starting when nothing was stored within its look-back publishes none of the older history", async (t) => {
+  const { js, startGuard, listen } = await setUp(t, "history", [middle.path, oldest.path, middle.path]);
+  // Stored, never republished, and older than the look-back by the time the guard starts.
+  await js.publish("silent.mismatch.east", event("cluster:east.1.1", "east", 1), { msgID: "cluster:east.1.1" });
+  await js.publish("silent.mismatch", event("system.1.1", null, 1), { msgID: "system.1.1" });
+  await pause(2000);
+  const got = await listen();
+  const guard = await startGuard(quiet, 1000);
+  await pause(1500);
+  t.deepEqual(got, []);
+  t.deepEqual(guard.g.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 0 });
 });
