@@ -113,6 +113,8 @@ async function connectBoth(config: MonitorConfig, log: Logger): Promise<[NatsCon
 
 /** An event stored but not on its public subject this long after is one the stream did not republish. */
 const REPUBLISH_GRACE_MS = 2000;
+/** Without its own subscription at the store, an instance gives other instances' notes this long to land. */
+const REPUBLISH_NOTED_GRACE_MS = 15_000;
 /** A starting instance judges the events stored this long before it: every instance may have been down. */
 const REPUBLISH_LOOKBACK_MS = 10 * 60_000;
 /** The witness keeps what reached the public subjects longer than any instance looks back. */
@@ -225,6 +227,7 @@ export class VersionMonitor {
       graceMs: REPUBLISH_GRACE_MS,
       witness,
       lookbackMs: REPUBLISH_LOOKBACK_MS,
+      notedGraceMs: REPUBLISH_NOTED_GRACE_MS,
       log: log.child({ component: "republish" }),
     });
     this.collector = new Collector(sys, {

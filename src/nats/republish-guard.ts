@@ -1,5 +1,5 @@
 import { headers, type NatsConnection, type Subscription } from "@nats-io/nats-core";
-import { DeliverPolicy, jetstream, type ConsumerMessages, type OrderedConsumerOptions } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import { decodeMismatchEvent } from "../core/mismatch-event.js";
@@ -16,6 +16,12 @@ export interface RepublishGuardOptions {
   readonly witness: RepublishWitness;
   /** Events stored this long before the instance started are judged too (every instance may have died meanwhile). */
   readonly lookbackMs: number;
+  /**
+   * An instance that was not subscribed when an event was stored knows only what the witness says,
+   * and another instance's note of it may still be on its way (retried while the witness elects a
+   * leader): it judges the event this long after the store (plus the clock slack), not before.
+   */
+  readonly notedGraceMs: number;
   readonly log: Logger;
 }
 
@@ -33,6 +39,8 @@ interface Stored {
   readonly streamSeq: number;
   /** When the server stored it (its clock). */
   readonly storedAt: number;
+  /** When this instance read it from the stream (its own clock): the grace runs from here, whatever the clocks. */
+  readonly arrivedAt: number;
   readonly data: Uint8Array;
   readonly subject: string;
 }
@@ -42,23 +50,26 @@ const TICK_MS = 250;
 const CLOCK_SLACK_MS = 2000;
 const CLAIM_PREFIX = "republished.";
 const SEEN_KEEP_MS = 60_000;
-/** Notes are retried over about half a minute: a witness electing a leader answers again within that. */
-const NOTE_ATTEMPTS = 10;
+const NOTE_RETRY_MAX_MS = 4000;
 
 /**
  * nats-server republishes what a stream stored only from the stream leader at the moment it
  * applies the message: one stored while leadership moves is never republished (seen here on a
  * mixed 2.9/2.10 cluster while servers restarted). Every instance judges every stored event: one
- * seen on its public subject, or held by the witness stream (what reached the public subjects,
- * kept by the server), was published; one neither, `graceMs` after it was stored, is published by
- * the one instance whose KV claim wins. An instance that starts judges what was stored in the
- * last `lookbackMs` first: every instance may have died within an event's grace.
+ * seen on its public subject, or held by the witness stream (captured there, or noted by an
+ * instance that saw it), was published; one neither is published by the one instance whose KV
+ * claim wins. An instance that starts judges what was stored in the last `lookbackMs` first:
+ * every instance may have died within an event's grace.
  */
 export class RepublishGuard {
   readonly stats: RepublishStats = { fallbacks: 0, claimedElsewhere: 0, witnessed: 0 };
   /** Ids seen on the public subjects, and when. */
   readonly #seen = new Map<string, number>();
   readonly #stored = new Map<string, Stored>();
+  /** Since when the connection has been up (its own clock); infinite while it is down. */
+  #connectedSince = 0;
+  /** Written into a claim: after a lost acknowledgement, tells this instance's claim from another's. */
+  readonly #claimToken = `${process.pid}.${Math.random().toString(36).slice(2)}`;
   #subs: Subscription[] = [];
   #messages: ConsumerMessages | undefined;
   #following: Promise<void> | undefined;
@@ -74,20 +85,32 @@ export class RepublishGuard {
   ) {}
 
   async start(): Promise<void> {
+    this.#connectedSince = Date.now();
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === "disconnect") this.#connectedSince = Number.POSITIVE_INFINITY;
+        if (s.type === "reconnect") this.#connectedSince = Date.now();
+      }
+    })();
     for (const subject of publicEventSubjects()) {
       this.#subs.push(this.nc.subscribe(subject, { callback: (_err, m) => this.#sawPublic(m.headers?.get("Nats-Msg-Id") ?? "") }));
     }
     await this.nc.flush();
+    const before = (await (await jetstreamManager(this.nc)).streams.info(this.opts.stream)).state.last_seq;
+    const last = await this.#sweep();
+    // Always from a sequence: an ordered consumer started from a time cannot be created again by
+    // the client after a reset (it keeps the time and adds a sequence, which the server refuses).
+    this.#following = this.#follow(Math.max(before, last) + 1);
     // Before this instance publishes anything of its own, so that a late fallback still comes
     // before the next event of its scope.
-    const since = Date.now() - this.opts.lookbackMs;
-    const last = await this.#sweep(since);
-    // From where the sweep stopped; after an empty one, from its start time again: following from
-    // sequence 1 would judge the stream's whole history as events nobody published.
-    this.#following = this.#follow(last > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: last + 1 } : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() });
     await this.#check();
     this.#timer = setInterval(() => void this.#tick(), TICK_MS);
     this.#timer.unref();
+  }
+
+  /** Events stored before this are not judged: older than the look-back, or than the witness. */
+  #horizon(): number {
+    return Math.max(Date.now() - this.opts.lookbackMs, this.opts.witness.createdAt);
   }
 
   #tick(): void {
@@ -106,55 +129,57 @@ export class RepublishGuard {
 
   /** Tells instances started later that the event was published, whatever the capture kept. */
   async #noteSeen(id: string): Promise<void> {
+    const until = Date.now() + this.opts.lookbackMs;
     for (let attempt = 1; !this.#stopped; attempt++) {
       try {
         return await this.opts.witness.noteSeen(id);
       } catch (err) {
-        if (attempt >= NOTE_ATTEMPTS) {
+        if (Date.now() > until) {
           this.opts.log.warn({ event: { id }, err: (err as Error).message }, "could not note a published event on the republish witness");
           return;
         }
-        await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, Math.min(NOTE_RETRY_MAX_MS, 250 * 2 ** attempt)));
       }
     }
   }
 
-  #keep(m: { seq: number; data: Uint8Array; storedAt: number }): void {
-    // Older than the look-back, an event is history: the witness no longer holds what it would need.
-    if (m.storedAt < Date.now() - this.opts.lookbackMs) return;
+  /** `arrivedAt` is -Infinity for what the sweep found: stored before this instance listened. */
+  #keep(m: { seq: number; data: Uint8Array; storedAt: number }, arrivedAt: number): void {
+    if (m.storedAt < this.#horizon()) return;
     const event = decodeMismatchEvent(m.data);
     if (!event || this.#seen.has(event.id)) return;
-    this.#stored.set(event.id, { id: event.id, streamSeq: m.seq, storedAt: m.storedAt, data: m.data, subject: mismatchSubject("versions", event) });
+    this.#stored.set(event.id, { id: event.id, streamSeq: m.seq, storedAt: m.storedAt, arrivedAt, data: m.data, subject: mismatchSubject("versions", event) });
   }
 
-  /** What the stream stored since `since`; returns the last stream sequence read (0: none). */
-  async #sweep(since: number): Promise<number> {
+  /** What the stream stored since the horizon; returns the last stream sequence read (0: none). */
+  async #sweep(): Promise<number> {
+    const since = new Date(this.#horizon()).toISOString();
     let last = 0;
-    await readOrdered(this.nc, this.opts.stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() }, `events stored in ${this.opts.stream} since ${new Date(since).toISOString()}`, {
+    await readOrdered(this.nc, this.opts.stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since }, `events stored in ${this.opts.stream} since ${since}`, {
       start: () => {
         this.#stored.clear();
         last = 0;
       },
       message: (m) => {
         last = m.seq;
-        this.#keep({ seq: m.seq, data: m.data, storedAt: m.storedAt() });
+        this.#keep({ seq: m.seq, data: m.data, storedAt: m.storedAt() }, Number.NEGATIVE_INFINITY);
       },
     });
     return last;
   }
 
-  /** Every event the stream stores from `first` on (an ordered consumer, started again where it stopped). */
-  async #follow(first: Partial<OrderedConsumerOptions>): Promise<void> {
+  /** Every event the stream stores from sequence `first` on (an ordered consumer, started again where it stopped). */
+  async #follow(first: number): Promise<void> {
     const js = jetstream(this.nc);
-    let next = 0;
+    let next = first;
     while (!this.#stopped) {
       try {
-        const consumer = await js.consumers.get(this.opts.stream, next > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next } : { ...first });
+        const consumer = await js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
         this.#messages = await consumer.consume();
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
           next = m.seq + 1;
-          this.#keep({ seq: m.seq, data: m.data, storedAt: Math.floor(Number(m.info.timestampNanos) / 1e6) });
+          this.#keep({ seq: m.seq, data: m.data, storedAt: Math.floor(Number(m.info.timestampNanos) / 1e6) }, Date.now());
         }
       } catch (err) {
         if (!this.#stopped) this.opts.log.warn({ err: (err as Error).message }, "following the event stream failed; starting again");
@@ -163,9 +188,28 @@ export class RepublishGuard {
     }
   }
 
+  /**
+   * When an event not seen here is judged. Subscribed when it was stored, this instance's own
+   * silence is evidence after `graceMs`; otherwise it waits for other instances' notes.
+   */
+  #dueAt(s: Stored): number {
+    const subscribed = this.#connectedSince <= s.storedAt - CLOCK_SLACK_MS;
+    return subscribed ? s.arrivedAt + this.opts.graceMs : Math.max(s.arrivedAt + this.opts.graceMs, s.storedAt + CLOCK_SLACK_MS + this.opts.notedGraceMs);
+  }
+
   async #check(): Promise<void> {
     const now = Date.now();
-    const suspects = [...this.#stored.values()].filter((s) => now - s.storedAt >= this.opts.graceMs && !this.#seen.has(s.id));
+    const horizon = this.#horizon();
+    const suspects: Stored[] = [];
+    for (const s of this.#stored.values()) {
+      if (s.storedAt < horizon) {
+        // Judged too late to tell: the witness may have aged out what it knew of it.
+        this.#stored.delete(s.id);
+        this.opts.log.error({ event: { id: s.id }, stream_seq: s.streamSeq }, "could not tell whether the stream republished this event; it is in the stream, not published live");
+      } else if (!this.#seen.has(s.id) && now >= this.#dueAt(s)) {
+        suspects.push(s);
+      }
+    }
     if (suspects.length > 0) await this.#judge(suspects, now);
     // A seen id is needed only while a stored copy of it may still arrive.
     for (const [id, at] of this.#seen) {
@@ -178,38 +222,46 @@ export class RepublishGuard {
   async #judge(suspects: Stored[], now: number): Promise<void> {
     let witnessed: Set<string>;
     try {
-      witnessed = await this.opts.witness.idsSince(Math.min(...suspects.map((s) => s.storedAt)) - CLOCK_SLACK_MS);
+      witnessed = await this.opts.witness.idsSince(suspects.reduce((min, s) => Math.min(min, s.storedAt), Infinity) - CLOCK_SLACK_MS);
       this.#unreadableSince = undefined;
     } catch (err) {
       // Without the evidence either choice can be wrong: wait for the witness, as long as the
-      // events are within the look-back an instance started now would judge anyway.
+      // events are within the look-back (see #check).
       const first = this.#unreadableSince === undefined;
       this.#unreadableSince ??= now;
       this.opts.log[first ? "warn" : "debug"]({ err: (err as Error).message, events: suspects.length, unreadable_ms: now - this.#unreadableSince }, "cannot read the republish witness; judging the events later");
-      for (const s of suspects) {
-        if (now - s.storedAt <= this.opts.lookbackMs) continue;
-        this.#stored.delete(s.id);
-        this.opts.log.error({ event: { id: s.id }, stream_seq: s.streamSeq }, "could not tell whether the stream republished this event; it is in the stream, not published live");
-      }
       return;
     }
     for (const s of suspects) {
-      this.#stored.delete(s.id);
+      if (this.#stopped) return;
       if (this.#seen.has(s.id)) continue;
       if (witnessed.has(s.id)) {
+        this.#stored.delete(s.id);
         this.stats.witnessed++;
         continue;
       }
-      await this.#fallback(s);
+      if (await this.#fallback(s)) this.#stored.delete(s.id);
     }
   }
 
-  async #fallback(s: Stored): Promise<void> {
+  /** Claims the event and publishes it; false when it must be tried again (the claim could not be made or refused). */
+  async #fallback(s: Stored): Promise<boolean> {
+    const key = CLAIM_PREFIX + encodeKeyToken(s.id);
+    const claim = `${this.#claimToken}.${s.streamSeq}`;
     try {
-      await this.kv.create(CLAIM_PREFIX + encodeKeyToken(s.id), String(s.streamSeq));
-    } catch {
-      this.stats.claimedElsewhere++;
-      return;
+      await this.kv.create(key, claim);
+    } catch (err) {
+      if (!/wrong last sequence/i.test((err as Error).message)) {
+        this.opts.log.debug({ event: { id: s.id }, err: (err as Error).message }, "claiming an event to publish failed; trying again");
+        return false;
+      }
+      // Taken: by another instance, or by an earlier attempt of this one whose acknowledgement was lost.
+      const held = await this.kv.get(key).catch(() => null);
+      if (held === null) return false;
+      if (held.string() !== claim) {
+        this.stats.claimedElsewhere++;
+        return true;
+      }
     }
     const h = headers();
     h.set("Nats-Msg-Id", s.id);
@@ -218,6 +270,7 @@ export class RepublishGuard {
     this.nc.publish(s.subject, s.data, { headers: h });
     this.stats.fallbacks++;
     this.opts.log.warn({ event: { id: s.id }, stream_seq: s.streamSeq }, "the event stream stored an event without republishing it; published it");
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -44,6 +44,8 @@ export class RepublishWitness {
   private constructor(
     private readonly nc: NatsConnection,
     readonly name: string,
+    /** When the witness was created (server clock): of what reached the subjects before, it knows nothing. */
+    readonly createdAt: number,
   ) {}
 
   static async open(nc: NatsConnection, opts: RepublishWitnessOptions): Promise<RepublishWitness> {
@@ -56,7 +58,7 @@ export class RepublishWitness {
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
       max_age: ns(opts.maxAgeMs),
-      // Only ids are read from it; a fallback and a late republish of one event are both kept.
+      // Only ids are read from it: notes of one event by several instances are stored once.
       duplicate_window: ns(Math.min(opts.maxAgeMs, 120_000)),
       allow_direct: true,
     } satisfies Partial<StreamConfig>;
@@ -64,7 +66,9 @@ export class RepublishWitness {
       if (/stream not found/i.test(err.message)) return undefined;
       throw err;
     });
+    let created: string;
     if (existing) {
+      created = existing.created;
       const subjects = [...(existing.config.subjects ?? [])].sort();
       if (!publicEventSubjects().every((s) => subjects.includes(s))) {
         throw new Error(`stream ${name} exists but does not capture ${publicEventSubjects().join(" and ")}; delete it or choose another --events-stream`);
@@ -77,10 +81,10 @@ export class RepublishWitness {
         opts.log.info({ stream: name, ...update }, "republish witness updated");
       }
     } else {
-      await createReplicated(`stream ${name}`, opts.replicas, (n) => jsm.streams.add({ ...want, num_replicas: n }), opts.log);
+      created = (await createReplicated(`stream ${name}`, opts.replicas, (n) => jsm.streams.add({ ...want, num_replicas: n }), opts.log)).created;
       opts.log.info({ stream: name }, "republish witness stream created");
     }
-    return new RepublishWitness(nc, name);
+    return new RepublishWitness(nc, name, Date.parse(created));
   }
 
   /**

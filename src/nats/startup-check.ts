@@ -1,5 +1,6 @@
 import { createInbox, errors, headers, type NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { seenSubject, witnessStreamName } from "./republish-witness.js";
 import type { Logger } from "pino";
 import { ConfigError } from "../config/config-error.js";
 import type { ConnectionConfig } from "../config/connection-config.js";
@@ -197,6 +198,7 @@ function checkPublishPermissions(info: UserInfo, opts: ApplicationCheckOptions):
     { subject: mismatchSubject("versions", {}), why: "to publish an event the stream stored but did not republish" },
     { subject: `${mismatchSubject("versions", {})}.c`, why: "to publish an event the stream stored but did not republish" },
     { subject: `$KV.${opts.bucket}.k`, why: "to write its bucket" },
+    { subject: seenSubject(witnessStreamName(opts.stream)), why: "to note on the republish witness the events it saw published" },
   ];
   for (const n of needed) {
     if (!permits(info.publish, n.subject)) {

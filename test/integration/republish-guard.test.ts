@@ -18,7 +18,7 @@ const event = (id: string, cluster: string | null, seq: number) => JSON.stringif
  * A cluster with a stream that never republishes ("silent": everything stored there is an event the
  * stream did not republish), the claims bucket and the witness; guards start on their own connections.
  */
-async function setUp(t: ExecutionContext, name: string, binaries: string[]) {
+async function setUp(t: ExecutionContext, name: string, binaries: string[], opts: { witnessLater?: true } = {}) {
   const cluster = await startCluster([{ name, binaries }]);
   t.teardown(() => stopCluster(cluster));
   const nc = await connectAs(cluster, users.admin);
@@ -26,11 +26,11 @@ async function setUp(t: ExecutionContext, name: string, binaries: string[]) {
   const jsm = await jetstreamManager(nc);
   await createReplicated("stream silent", "auto", (n) => jsm.streams.add({ name: "silent", subjects: ["silent.>"], num_replicas: n }), quiet);
   const kv = await createReplicated("bucket guard-claims", "auto", (n) => new Kvm(nc).create("guard-claims", { replicas: n }), quiet);
-  const witness = await RepublishWitness.open(nc, witnessOptions);
+  const witness = opts.witnessLater ? undefined : await RepublishWitness.open(nc, witnessOptions);
   /** A guard as an instance runs it: its own connection. */
   const startGuard = async (log = quiet, lookbackMs = 60_000) => {
     const own = await connectAs(cluster, users.admin);
-    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness: await RepublishWitness.open(own, witnessOptions), lookbackMs, log });
+    const g = new RepublishGuard(own, await new Kvm(own).open("guard-claims"), { stream: "silent", graceMs: 500, witness: await RepublishWitness.open(own, witnessOptions), lookbackMs, notedGraceMs: 500, log });
     const stop = async () => (await g.stop(), await own.close());
     t.teardown(stop);
     await g.start();
@@ -50,7 +50,7 @@ async function setUp(t: ExecutionContext, name: string, binaries: string[]) {
     nc.publish(subject, body, { headers: h });
     await nc.flush();
   };
-  return { nc, jsm, kv, witness, js: jetstream(nc), startGuard, listen, republish };
+  return { nc, jsm, kv, witness: witness!, js: jetstream(nc), startGuard, listen, republish };
 }
 
 // The guard's job cannot be provoked on demand (the server skips a republish only when a leader
@@ -61,6 +61,8 @@ test("three guards publish an event the stream stored but did not republish exac
   const { log, lines } = captureLogger("warn");
   const guards: RepublishGuard[] = [];
   for (let i = 0; i < 3; i++) guards.push((await startGuard(log)).g);
+  // Subscribed before the events are stored (and the clock slack), the guards take their own silence as evidence.
+  await pause(2500);
   await js.publish("silent.mismatch.east", event("cluster:east.1.1", "east", 1), { msgID: "cluster:east.1.1" });
   await js.publish("silent.mismatch", event("system.1.1", null, 1), { msgID: "system.1.1" });
   // This one is "republished": it appears on its public subject on time, so nobody publishes it again.
@@ -91,7 +93,8 @@ test("a guard started after every instance died publishes what the stream stored
   await js.publish("silent.mismatch.east", event("cluster:east.1.1", "east", 1), { msgID: "cluster:east.1.1" });
   await js.publish("silent.mismatch.west", event("cluster:west.1.1", "west", 1), { msgID: "cluster:west.1.1" });
   await republish("versions.mismatch.west", "cluster:west.1.1", event("cluster:west.1.1", "west", 1));
-  await pause(1500);
+  // Older than the clock slack and the time given to other instances' notes.
+  await pause(3000);
   const got = await listen();
   const { log, lines } = captureLogger("warn");
   const first = await startGuard(log);
@@ -120,6 +123,7 @@ test("an event the witness did not capture but a running instance saw is not pub
   await pause(1000);
   await jsm.streams.update(witness.name, { subjects });
   await first.stop();
+  await pause(1500);
   const got = await listen();
   const second = await startGuard();
   await pause(1000);
@@ -138,5 +142,18 @@ test("a guard starting when nothing was stored within its look-back publishes no
   const guard = await startGuard(quiet, 1000);
   await pause(1500);
   t.deepEqual(got, []);
+  t.deepEqual(guard.g.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 0 });
+});
+
+// The first start of this version: the witness is new and knows nothing of what was published before.
+test("events stored before the witness existed are not judged: it cannot tell whether they were published", async (t) => {
+  const { js, startGuard, listen } = await setUp(t, "fresh", [middle.path, middle.path, oldest.path], { witnessLater: true });
+  await js.publish("silent.mismatch.east", event("cluster:east.1.1", "east", 1), { msgID: "cluster:east.1.1" });
+  await pause(1000);
+  const got = await listen();
+  // startGuard opens (creates) the witness now.
+  const guard = await startGuard();
+  await pause(3500);
+  t.deepEqual(got, [], "not published a second time");
   t.deepEqual(guard.g.stats, { fallbacks: 0, claimedElsewhere: 0, witnessed: 0 });
 });
