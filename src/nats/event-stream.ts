@@ -6,6 +6,7 @@ import { decodeMismatchEvent, type MismatchEvent } from "../core/mismatch-event.
 import { clusterOfScope } from "../core/mismatch-record.js";
 import { eventChain } from "../core/mismatch-transition.js";
 import { createReplicated } from "./replicated-create.js";
+import { existingStream } from "./existing-stream.js";
 import { readOrdered } from "./read-ordered.js";
 
 export interface EventStreamOptions {
@@ -80,10 +81,7 @@ export class EventStream {
       duplicate_window: ms(opts.duplicateWindowMs),
       allow_direct: true,
     } satisfies Partial<StreamConfig>;
-    const existing = await jsm.streams.info(opts.name).catch((err: Error) => {
-      if (/stream not found/i.test(err.message)) return undefined;
-      throw err;
-    });
+    const existing = await existingStream(jsm, opts.name);
     if (existing) {
       const rp = existing.config.republish;
       if (rp?.dest !== REPUBLISH_DESTINATION || rp.src !== `${opts.name}.>`) {

@@ -1,10 +1,15 @@
 import { errors, type NatsConnection } from "@nats-io/nats-core";
-import { jetstream, type OrderedConsumerOptions } from "@nats-io/jetstream";
+import { jetstream, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
 
 /** A pull that is never answered (permissions, a leader election) must not hang its caller. */
 const STALL_MS = 5000;
 const ATTEMPTS = 3;
 const PULL_BATCH = 1000;
+
+/** When the stream stored a message, in ms (the server's clock). */
+export function storedAtMs(m: JsMsg): number {
+  return Math.floor(Number(m.info.timestampNanos) / 1e6);
+}
 
 export class ReadStalled extends Error {
   override name = "ReadStalled";
@@ -69,7 +74,7 @@ async function readOnce(nc: NatsConnection, stream: string, opts: Partial<Ordere
     for await (const m of messages) {
       progressAt = performance.now();
       read++;
-      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) || undefined, storedAt: () => Math.floor(Number(m.info.timestampNanos) / 1e6) });
+      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) || undefined, storedAt: () => storedAtMs(m) });
       if (m.info.pending === 0) break;
     }
   } finally {

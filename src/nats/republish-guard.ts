@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { decodeMismatchEvent } from "../core/mismatch-event.js";
 import { encodeKeyToken } from "../core/server-key.js";
 import { mismatchSubject } from "../core/event-subject.js";
-import { readOrdered } from "./read-ordered.js";
+import { readOrdered, storedAtMs } from "./read-ordered.js";
 import { publicEventSubjects, type RepublishWitness } from "./republish-witness.js";
 
 export interface RepublishGuardOptions {
@@ -179,7 +179,7 @@ export class RepublishGuard {
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
           next = m.seq + 1;
-          this.#keep({ seq: m.seq, data: m.data, storedAt: Math.floor(Number(m.info.timestampNanos) / 1e6) }, Date.now());
+          this.#keep({ seq: m.seq, data: m.data, storedAt: storedAtMs(m) }, Date.now());
         }
       } catch (err) {
         if (!this.#stopped) this.opts.log.warn({ err: (err as Error).message }, "following the event stream failed; starting again");

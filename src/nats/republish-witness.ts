@@ -3,6 +3,7 @@ import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPol
 import type { Logger } from "pino";
 import { mismatchSubject } from "../core/event-subject.js";
 import { createReplicated } from "./replicated-create.js";
+import { existingStream } from "./existing-stream.js";
 import { readOrdered } from "./read-ordered.js";
 
 export interface RepublishWitnessOptions {
@@ -62,10 +63,7 @@ export class RepublishWitness {
       duplicate_window: ns(Math.min(opts.maxAgeMs, 120_000)),
       allow_direct: true,
     } satisfies Partial<StreamConfig>;
-    const existing = await jsm.streams.info(name).catch((err: Error) => {
-      if (/stream not found/i.test(err.message)) return undefined;
-      throw err;
-    });
+    const existing = await existingStream(jsm, name);
     let created: string;
     if (existing) {
       created = existing.created;

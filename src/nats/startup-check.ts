@@ -1,6 +1,6 @@
 import { createInbox, errors, headers, type NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { seenSubject, witnessStreamName } from "./republish-witness.js";
+import { publicEventSubjects, seenSubject, witnessStreamName } from "./republish-witness.js";
 import type { Logger } from "pino";
 import { ConfigError } from "../config/config-error.js";
 import type { ConnectionConfig } from "../config/connection-config.js";
@@ -154,8 +154,7 @@ function applicationSubscriptions(): { subject: string; why: string }[] {
     { subject: EVENTS_SUBJECT, why: "to answer event history requests" },
     { subject: UPGRADE_SUBJECT, why: "to answer the upgrade gate" },
     ...verbs.map((subject) => ({ subject, why: "for nats micro ls, info and stats" })),
-    { subject: mismatchSubject("versions", {}), why: "to check that every stored event was republished" },
-    { subject: `${mismatchSubject("versions", {})}.>`, why: "to check that every stored event was republished" },
+    ...publicEventSubjects().map((subject) => ({ subject, why: "to check that every stored event was republished" })),
     { subject: `${createInbox(INBOX_PREFIX)}.*`, why: "to receive JetStream's answers" },
   ];
 }
