@@ -103,8 +103,10 @@ export async function requestReport(nc: NatsConnection, body = ""): Promise<Vers
   return msg.json<VersionReport>();
 }
 
-export function connectAs(cluster: LocalCluster, who: { user: string; pass: string }): Promise<NatsConnection> {
+/** `only`: the names of the servers it may connect to (default: any of the cluster's). */
+export function connectAs(cluster: LocalCluster, who: { user: string; pass: string }, only?: readonly string[]): Promise<NatsConnection> {
   // The monitor's own users may only subscribe to inboxes under the monitor's prefix.
   const inbox = who.user.startsWith("monitor") ? { inboxPrefix: INBOX_PREFIX } : {};
-  return connect({ servers: cluster.urls, user: who.user, pass: who.pass, maxReconnectAttempts: -1, reconnectTimeWait: 100, ...inbox });
+  const servers = only ? only.map((n) => cluster.server(n).clientUrl) : cluster.urls;
+  return connect({ servers, user: who.user, pass: who.pass, maxReconnectAttempts: -1, reconnectTimeWait: 100, ...inbox });
 }

@@ -2,7 +2,6 @@ import test from "ava";
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connect } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { mismatchSubject } from "../../src/core/event-subject.js";
 import type { MismatchEvent } from "../../src/core/mismatch-event.js";
@@ -139,7 +138,7 @@ test.before(async () => {
   // The plain subscriber stays on the servers the test never restarts: a core subscriber misses what
   // is published while it reconnects (README, limits), which is core NATS, not this service. Each
   // disconnect is counted all the same, for reading a failure.
-  ctx.appNc = await connect({ servers: ["eo-2", "eo-3"].map((n) => ctx.cluster.server(n).clientUrl), user: users.app.user, pass: users.app.pass, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  ctx.appNc = await connectAs(ctx.cluster, users.app, ["eo-2", "eo-3"]);
   void (async () => {
     for await (const s of ctx.appNc.status()) if (s.type === "disconnect") counts.subscriberDisconnects++;
   })();
