@@ -24,7 +24,7 @@ function advertisement(i: number, now: number): ServerObservation {
     go: "go1.22.8",
     gitCommit: "a1b2c3d",
     startedAt: now - 3_600_000,
-    statsz: { routes: [`edge-${i % clusters === 0 ? i + clusters : i - clusters}`], gateways: [], connections: 40, jetstream: true },
+    statsz: { routes: [`edge-${i % clusters === 0 ? i + clusters : i - clusters}`], gateways: ["hub-east"], connections: 40, jetstream: true },
   });
 }
 
