@@ -20,14 +20,18 @@ const NO_PART: ScopePart = partOf([]);
 
 /**
  * One cluster as of a moment, with everything about it that only changes when one of its servers
- * does: a report of the whole system reads its clusters' digests instead of every server. Records
- * in it carry the facts a report judges by; their last-seen time may lag, so views of a server
- * read the fleet's current record.
+ * does: a report of the whole system reads its clusters' digests instead of every server. It
+ * names servers and holds what was worked out from their records (facts, summary); the few
+ * records its summary keeps (outliers) are as of its making, so views of a server read the
+ * fleet's current record.
  */
 export interface ClusterDigest {
   readonly cluster: string;
-  /** Live servers, by name. */
-  readonly live: readonly ServerRecord[];
+  /**
+   * Live servers' names, sorted. Names, not records: a digest of every cluster is kept, and the
+   * records are the fleet's to hold (`fleet.get`), as they are now.
+   */
+  readonly live: readonly string[];
   /** Servers past the offline window, by name. */
   readonly offline: readonly string[];
   readonly role: ScopeRole;
@@ -66,6 +70,8 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   }
   // Facts are gathered in the fleet's order (domain ties go to the server listed first), buckets by name.
   const all = partOf(live);
+  const byName = new Map<string, ServerRecord>();
+  for (const r of live) byName.set(r.name, r);
   const leaves = live.filter((r) => fleet.isLeaf(r));
   const hub = leaves.length === 0 ? all : leaves.length === live.length ? NO_PART : partOf(live.filter((r) => !fleet.isLeaf(r)));
   const leaf = leaves.length === 0 ? NO_PART : leaves.length === live.length ? all : partOf(leaves);
@@ -91,13 +97,13 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   }
   return {
     cluster,
-    live,
+    live: live.map((r) => r.name),
     offline,
     role: leaves.length > 0 ? ScopeRole.Leaf : ScopeRole.Hub,
     all,
     hub,
     leaf,
-    summary: summarizeBuckets([all.buckets]),
+    summary: summarizeBuckets([all.buckets], (name) => byName.get(name)!),
     unnamed: live.filter((r) => r.name === r.id).map((r) => r.name),
     expected,
     pointers,

@@ -36,7 +36,10 @@ export function advertisementIntervalMs(version: string): number {
  */
 function watched(fleet: Fleet, d: ClusterDigest): ServerRecord[] {
   const out: ServerRecord[] = [];
-  for (const r of d.live) if (r.state === ServerState.Running) out.push(fleet.current(r));
+  for (const name of d.live) {
+    const r = fleet.get(name)!;
+    if (r.state === ServerState.Running) out.push(r);
+  }
   return out;
 }
 

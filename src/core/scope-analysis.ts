@@ -6,7 +6,7 @@ import { policyFor, ScopeRole, type MismatchPolicy } from "./mismatch-policy.js"
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { ScopeView } from "./mismatch-transition.js";
 import type { ServerRecord } from "./server-record.js";
-import { summarizeBuckets, type VersionSummary } from "./version-summary.js";
+import { summarizeBuckets, type RecordOf, type VersionSummary } from "./version-summary.js";
 
 /** One scope (the whole system, or one cluster) as of `now`: members, versions, classification. */
 export interface ScopeAnalysis {
@@ -16,8 +16,6 @@ export interface ScopeAnalysis {
   readonly role: ScopeRole;
   /** How many servers the scope judges. */
   readonly size: number;
-  /** Its servers (gathered when first asked for: a system's are every hub server). */
-  readonly members: readonly ServerRecord[];
   readonly summary: VersionSummary;
   readonly classification: MismatchClassification;
 }
@@ -34,13 +32,15 @@ export function analyzeScope(
   cluster?: string,
   role: ScopeRole = ScopeRole.Hub,
 ): ScopeAnalysis {
-  return analyzeParts(scope, [partOf(members)], now, policy, sinceOf, cluster, role);
+  const byName = new Map(members.map((r) => [r.name, r]));
+  return analyzeParts(scope, [partOf(members)], (name) => byName.get(name)!, now, policy, sinceOf, cluster, role);
 }
 
 /** A scope made of parts (see ClusterDigest); `maxNames` bounds the names its version groups list. */
 export function analyzeParts(
   scope: string,
   parts: readonly ScopePart[],
+  recordOf: RecordOf,
   now: number,
   policy: MismatchPolicy,
   sinceOf: SinceOf,
@@ -48,7 +48,7 @@ export function analyzeParts(
   role: ScopeRole = ScopeRole.Hub,
   maxNames?: number,
 ): ScopeAnalysis {
-  return judged(scope, parts, summarizeBuckets(parts.map((p) => p.buckets), maxNames), now, policy, sinceOf, cluster, role);
+  return judged(scope, parts, summarizeBuckets(parts.map((p) => p.buckets), recordOf, maxNames), now, policy, sinceOf, cluster, role);
 }
 
 /** A cluster's own scope, from its digest. */
@@ -67,15 +67,11 @@ function judged(
   role: ScopeRole,
 ): ScopeAnalysis {
   const classification = classifyScope(mergeFacts(parts.map((p) => p.facts)), summary, sinceOf(scope), now, policyFor(policy, role));
-  let members: ServerRecord[] | undefined;
   return {
     scope,
     ...(cluster !== undefined ? { cluster } : {}),
     role,
     size: parts.reduce((n, p) => n + p.count, 0),
-    get members() {
-      return (members ??= parts.flatMap((p) => [...p.buckets.values()].flatMap((b) => b.records)));
-    },
     summary,
     classification,
   };
@@ -102,7 +98,7 @@ export function analyzeScopes(fleet: Fleet, now: number, policy: MismatchPolicy,
   const digests = digestsOf(fleet, now);
   return [
     // A verdict names no group's servers: listing 100,000 of them is what made judging costly.
-    analyzeParts(SYSTEM_SCOPE, systemParts(digests), now, policy, sinceOf, undefined, ScopeRole.Hub, 0),
+    analyzeParts(SYSTEM_SCOPE, systemParts(digests), recordIn(fleet), now, policy, sinceOf, undefined, ScopeRole.Hub, 0),
     ...digests.filter((d) => d.live.length > 0).map((d) => analyzeCluster(d, now, policy, sinceOf)),
   ];
 }
@@ -116,4 +112,9 @@ export function scopeView(a: ScopeAnalysis): ScopeView {
     outliers: a.summary.outliers.map((o) => o.record.name).sort(),
     since: a.classification.since,
   };
+}
+
+/** The records of a fleet by name, for names a digest lists (so, held by the fleet). */
+export function recordIn(fleet: Fleet): RecordOf {
+  return (name) => fleet.get(name)!;
 }

@@ -5,6 +5,9 @@
  */
 export type SortedNames = readonly string[];
 
+/** Orders names as a sorted list holds them (code units, as `sort()` does). */
+export const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** One shared empty list: most servers have no gateways, and an edge server no routes. */
 export const NO_NAMES: SortedNames = Object.freeze([]);
 

@@ -4,13 +4,14 @@ import type { DuplicateName, Fleet } from "./fleet.js";
 import { defaultMismatchPolicy, type MismatchPolicy } from "./mismatch-policy.js";
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
-import { analyzeCluster, analyzeParts, digestsOf, systemParts, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import { analyzeCluster, analyzeParts, digestsOf, recordIn, systemParts, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import { compareNames } from "./sorted-names.js";
 import type { ClusterDigest } from "./cluster-digest.js";
 import { sliceMerged } from "./merge-sorted.js";
 import { ScopeRole } from "./mismatch-policy.js";
 import { leavesView, type LeavesView } from "./leaf-view.js";
 import { gapRisk, type GapGrade } from "./version-gap.js";
-import { compareByName, type ServerRecord } from "./server-record.js";
+import type { ServerRecord } from "./server-record.js";
 import { targetOf, type Direction, type Outlier, type VersionSummary } from "./version-summary.js";
 import { assessVisibility, type Visibility } from "./visibility.js";
 import type { AdvisoryBook, AdvisorySummary } from "./advisory-book.js";
@@ -328,20 +329,21 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const visibility = options.visibility ?? assessVisibility(fleet, undefined, new Map(), now);
   const reach = (r: ServerRecord) => visibility.unreachable.get(r.name);
   const book = options.advisories;
-  // Digests hold records as of their making; what a view shows of a server is read afresh.
+  // A summary holds its outliers' records as of its making; what a view shows of a server is read afresh.
   const fresh = (r: ServerRecord) => fleet.current(r);
+  const recordOf = recordIn(fleet);
   const one = query.cluster !== undefined ? fleet.digest(query.cluster, now) : undefined;
   const digests = query.cluster !== undefined ? (one ? [one] : []) : digestsOf(fleet, now);
   const populated = digests.filter((d) => d.live.length > 0);
   // The whole system is the hub's verdict; a cluster filter judges that cluster by its own role.
   const scope =
     query.cluster === undefined
-      ? analyzeParts(SYSTEM_SCOPE, systemParts(digests), now, policy, sinceOf, undefined, ScopeRole.Hub, limits.maxNames)
+      ? analyzeParts(SYSTEM_SCOPE, systemParts(digests), recordOf, now, policy, sinceOf, undefined, ScopeRole.Hub, limits.maxNames)
       : one && one.live.length > 0
         ? analyzeCluster(one, now, policy, sinceOf)
-        : analyzeParts(clusterScope(query.cluster), [], now, policy, sinceOf, query.cluster);
+        : analyzeParts(clusterScope(query.cluster), [], recordOf, now, policy, sinceOf, query.cluster);
   const isLeaf = (r: ServerRecord) => fleet.isLeaf(r);
-  const leafRecords = digests.flatMap((d) => (d.leaf.count > 0 ? [...d.leaf.buckets.values()].flatMap((b) => b.records) : []));
+  const leafRecords = digests.flatMap((d) => (d.leaf.count > 0 ? [...d.leaf.buckets.values()].flatMap((b) => b.names.map(recordOf)) : []));
   const hubTarget = () => (query.cluster === undefined ? scope.summary.target : targetOf(systemParts(digestsOf(fleet, now)).map((p) => p.buckets)));
   const leaves = leavesView(fleet, leafRecords, hubTarget, now, limits.maxNames);
   const summary = scope.summary;
@@ -357,7 +359,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
       ? asked && fleet.isLive(asked, now) && (query.cluster === undefined || asked.cluster === query.cluster) ? [asked] : []
       : undefined;
   const totalServers = details ? details.length : populated.reduce((n, d) => n + d.live.length, 0);
-  const shownPage = details ?? sliceMerged(populated.map((d) => d.live), compareByName, (page - 1) * pageSize, pageSize);
+  const shownPage = details ?? sliceMerged(populated.map((d) => d.live), compareNames, (page - 1) * pageSize, pageSize).map(recordOf);
   const totalPages = Math.max(1, Math.ceil(totalServers / pageSize));
   const gone = digests
     .flatMap((d) => d.offline)
@@ -423,7 +425,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
 
 /** The inventory block: it reads every server in the filter, as an operator's inventory lists them all. */
 function inventoryOf(inventory: Inventory, fleet: Fleet, digests: readonly ClusterDigest[], summary: VersionSummary, limits: ReportLimits): InventoryView {
-  const live = digests.flatMap((d) => d.live.map((r) => fleet.current(r)));
+  const live = digests.flatMap((d) => d.live.map((name) => fleet.get(name)!));
   const known = digests.flatMap((d) => fleet.clusterRecords(d.cluster));
   return inventoryView(inventory, live, known, summary.outliers.map((o) => o.record.name), limits);
 }

@@ -1,6 +1,7 @@
 import { gradeGap, GapGrade, maxGap } from "./version-gap.js";
 import { mergeSorted, sliceMerged } from "./merge-sorted.js";
-import { compareByName, type ServerRecord } from "./server-record.js";
+import type { ServerRecord } from "./server-record.js";
+import { compareNames } from "./sorted-names.js";
 import { compareVersions, parseVersion, type Version } from "./version.js";
 
 export interface VersionGroup {
@@ -52,41 +53,48 @@ export function directionOf(version: Version, target: Version): Direction {
   return cmp < 0 ? Direction.Older : cmp > 0 ? Direction.Newer : Direction.Same;
 }
 
-/** Servers on one version, sorted by name. */
+/**
+ * Servers on one version, by name, sorted. Names, not records: a digest holds a bucket of every
+ * live server, and records are the fleet's to hold (see Fleet); the few a summary needs (its
+ * outliers) are looked up when it is made.
+ */
 export interface VersionBucket {
   readonly version: Version;
-  readonly records: readonly ServerRecord[];
+  readonly names: readonly string[];
 }
+
+/** A server's record by name, as the fleet holds it now. */
+export type RecordOf = (name: string) => ServerRecord;
 
 /** Servers by version, each bucket sorted by name. */
 export function bucketByVersion(records: Iterable<ServerRecord>): Map<string, VersionBucket> {
-  const byVersion = new Map<string, { version: Version; records: ServerRecord[] }>();
+  const byVersion = new Map<string, { version: Version; names: string[] }>();
   for (const r of records) {
     let bucket = byVersion.get(r.version);
     // Stored versions were validated on the way in; a record cannot hold an unparseable one.
-    if (!bucket) byVersion.set(r.version, (bucket = { version: parseVersion(r.version)!, records: [] }));
-    bucket.records.push(r);
+    if (!bucket) byVersion.set(r.version, (bucket = { version: parseVersion(r.version)!, names: [] }));
+    bucket.names.push(r.name);
   }
-  for (const b of byVersion.values()) b.records.sort(compareByName);
+  for (const b of byVersion.values()) b.names.sort(compareNames);
   return byVersion;
 }
 
 /** The first `max` names of lists each sorted by name, in order. */
-function firstNames(lists: readonly (readonly ServerRecord[])[], max: number): string[] {
-  return sliceMerged(lists, compareByName, 0, max).map((r) => r.name);
+function firstNames(lists: readonly (readonly string[])[], max: number): string[] {
+  return sliceMerged(lists, compareNames, 0, max);
 }
 
 /** The buckets of disjoint sets of servers (a system's clusters), merged by version. */
-function mergeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>): Map<string, { version: Version; lists: (readonly ServerRecord[])[]; count: number }> {
-  const byVersion = new Map<string, { version: Version; lists: (readonly ServerRecord[])[]; count: number }>();
+function mergeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>): Map<string, { version: Version; lists: (readonly string[])[]; count: number }> {
+  const byVersion = new Map<string, { version: Version; lists: (readonly string[])[]; count: number }>();
   for (const part of parts) {
     for (const [text, b] of part) {
-      if (b.records.length === 0) continue;
+      if (b.names.length === 0) continue;
       const g = byVersion.get(text);
       if (g) {
-        g.lists.push(b.records);
-        g.count += b.records.length;
-      } else byVersion.set(text, { version: b.version, lists: [b.records], count: b.records.length });
+        g.lists.push(b.names);
+        g.count += b.names.length;
+      } else byVersion.set(text, { version: b.version, lists: [b.names], count: b.names.length });
     }
   }
   return byVersion;
@@ -102,7 +110,7 @@ export function targetOf(parts: Iterable<ReadonlyMap<string, VersionBucket>>): s
  * disjoint sets of servers (a system's clusters). `maxNames` bounds each group's names: merging
  * them all would cost more than everything else a large fleet's report does.
  */
-export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>, maxNames = Infinity): VersionSummary {
+export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>, recordOf: RecordOf, maxNames = Infinity): VersionSummary {
   const byVersion = mergeBuckets(parts);
   const all = [...byVersion.values()];
   const target = pickTarget(all);
@@ -115,8 +123,8 @@ export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBuck
     const grade = gradeGap(target, g.version);
     const direction = directionOf(g.version, target);
     gap = maxGap(gap, grade);
-    const records = g.lists.length === 1 ? g.lists[0]! : [...mergeSorted(g.lists, compareByName)];
-    for (const record of records) outliers.push({ record, version: g.version, gap: grade, direction });
+    const names = g.lists.length === 1 ? g.lists[0]! : mergeSorted(g.lists, compareNames);
+    for (const name of names) outliers.push({ record: recordOf(name), version: g.version, gap: grade, direction });
   }
   return {
     target: target?.text,
@@ -129,5 +137,7 @@ export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBuck
 
 /** Groups servers by version, picks the target and grades every outlier's gap. */
 export function summarizeVersions(records: Iterable<ServerRecord>): VersionSummary {
-  return summarizeBuckets([bucketByVersion(records)]);
+  const byName = new Map<string, ServerRecord>();
+  for (const r of records) byName.set(r.name, r);
+  return summarizeBuckets([bucketByVersion(byName.values())], (name) => byName.get(name)!);
 }

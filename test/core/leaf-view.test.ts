@@ -88,7 +88,7 @@ test("scopes: the system is the hub's servers, leaf clusters are judged by the l
   const policy = { ...defaultMismatchPolicy, maxMismatchMs: HOUR, leafMaxMismatchMs: 3 * HOUR };
   const since = () => T0 - 2 * HOUR;
   const scopes = analyzeScopes(f, T0, policy, since);
-  t.deepEqual(scopes.map((a) => [a.scope, a.role, a.members.length, a.classification.state]), [
+  t.deepEqual(scopes.map((a) => [a.scope, a.role, a.size, a.classification.state]), [
     ["system", "hub", 3, "stale"],
     ["cluster:e1", "leaf", 1, "consistent"],
     ["cluster:hub", "hub", 3, "stale"],
@@ -101,7 +101,7 @@ test("scopes: the system is the hub's servers, leaf clusters are judged by the l
   // Only leaves: the system scope falls back to all of them rather than to nobody.
   const leavesOnly = new Fleet({ offlineAfterMs: OFFLINE });
   leavesOnly.observe(observation("x", "2.9.10", { kind: ObservationKind.Varz, leaf: true }), T0);
-  t.is(analyzeScopes(leavesOnly, T0, policy, since)[0]!.members.length, 1);
+  t.is(analyzeScopes(leavesOnly, T0, policy, since)[0]!.size, 1);
 });
 
 test("the leaves view: versions against the hub's target, the unseen leaf by name with its fix", (t) => {
