@@ -125,6 +125,7 @@ export function applyObservation(prev: ServerRecord | undefined, obs: ServerObse
       : stateAfter[obs.kind];
   const version = obs.version.text;
   const versionChanged = version !== prev.version;
+  const changedAt = versionChanged ? versionChangedAt(prev, obs, newProcess, now) : now;
 
   // go and git commit belong to a process: a new one must answer VARZ before they are known again.
   const { go, gitCommit, leaf: wasLeaf, ...base } = prev;
@@ -143,15 +144,26 @@ export function applyObservation(prev: ServerRecord | undefined, obs: ServerObse
     ...(obs.gitCommit !== undefined ? { gitCommit: obs.gitCommit } : {}),
     ...(obs.startedAt !== undefined ? { startedAt: obs.startedAt } : {}),
     ...(leaf ? { leaf: true as const } : {}),
-    versionSince: versionChanged ? now : prev.versionSince,
+    versionSince: versionChanged ? changedAt : prev.versionSince,
     lastSeen: Math.max(prev.lastSeen, now),
     state,
     stateSince: state !== prev.state ? now : prev.stateSince,
     history: versionChanged
-      ? capHistory([...prev.history, { kind: versionChangeKind(prev.version, version), version, from: prev.version, at: now }])
+      ? capHistory([...prev.history, { kind: versionChangeKind(prev.version, version), version, from: prev.version, at: changedAt }])
       : prev.history,
   };
   return { record: next, material: isMaterialChange(prev, next) };
+}
+
+/**
+ * When a server changed version. A new process on another version changed it when it started
+ * (its own clock, kept between the last sighting of the old process and now): seen later, by an
+ * instance that started meanwhile or whose write of the change was lost, the change must not look
+ * as if it had just happened. Otherwise, when it was seen.
+ */
+function versionChangedAt(prev: ServerRecord, obs: ServerObservation, newProcess: boolean, now: number): number {
+  if (!newProcess || obs.startedAt === undefined) return now;
+  return Math.min(now, Math.max(prev.lastSeen, obs.startedAt));
 }
 
 /** What the observation says is what the record says: only last-seen moves. */

@@ -60,13 +60,13 @@ test("the stored JSON, field by field", (t) => {
     version: "2.10.24",
     started_at: "2023-11-14T22:15:00.000Z",
     first_seen: "2023-11-14T22:13:20.000Z",
-    version_since: "2023-11-14T22:16:40.000Z",
+    version_since: "2023-11-14T22:15:00.000Z",
     last_seen: "2023-11-14T22:16:40.000Z",
     state: "running",
     state_since: "2023-11-14T22:13:20.000Z",
     history: [
       { kind: "first-seen", version: "2.10.22", at: "2023-11-14T22:13:20.000Z" },
-      { kind: "upgrade", version: "2.10.24", from: "2.10.22", at: "2023-11-14T22:16:40.000Z" },
+      { kind: "upgrade", version: "2.10.24", from: "2.10.22", at: "2023-11-14T22:15:00.000Z" },
     ],
     leaf: true,
   });

@@ -25,15 +25,30 @@ test("the same advertisement again only moves last-seen and is not material", (t
   t.is(record.history, prev.history);
 });
 
-test("a restart on a newer version is an upgrade in history; first-seen is kept", (t) => {
+test("a restart on a newer version is an upgrade in history, dated at the new process's start; first-seen is kept", (t) => {
   const prev = first();
   const { record, material } = applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: 9_000 }), 10_000);
   t.true(material);
   t.is(record.id, "NEW");
   t.is(record.startedAt, 9_000);
   t.is(record.firstSeen, 100);
-  t.is(record.versionSince, 10_000);
-  t.deepEqual(record.history.at(-1), { kind: "upgrade", version: "2.10.24", from: "2.10.22", at: 10_000 });
+  t.is(record.versionSince, 9_000);
+  t.deepEqual(record.history.at(-1), { kind: "upgrade", version: "2.10.24", from: "2.10.22", at: 9_000 });
+});
+
+test("a version change seen late is dated when the new process started, kept between the last sighting of the old one and now", (t) => {
+  // An instance that starts two hours after the restart (or whose write of the change was lost) must not see it as news.
+  const prev = { ...first(), lastSeen: 5_000 };
+  const late = applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: 6_000 }), 7_206_000).record;
+  t.is(late.versionSince, 6_000);
+  t.is(late.history.at(-1)?.at, 6_000);
+  // The server's clock behind ours: not before the old process was last seen.
+  t.is(applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: 1_000 }), 8_000).record.versionSince, 5_000);
+  // Ahead of ours: not after now.
+  t.is(applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: 99_000 }), 8_000).record.versionSince, 8_000);
+  // Without a start time (a lifecycle event), or the same process: when it was seen.
+  t.is(applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: undefined }), 8_000).record.versionSince, 8_000);
+  t.is(applyObservation(prev, observation("n1", "2.10.24", { id: prev.id, startedAt: 6_000 }), 8_000).record.versionSince, 8_000);
 });
 
 test("an older version afterwards is a downgrade (a rollback)", (t) => {
