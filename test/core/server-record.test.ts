@@ -47,7 +47,8 @@ test("a version change seen late is dated when the new process started, kept bet
   // Ahead of ours: not after now.
   t.is(applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: 99_000 }), 8_000).record.versionSince, 8_000);
   // Without a start time (a lifecycle event), or the same process: when it was seen.
-  t.is(applyObservation(prev, observation("n1", "2.10.24", { id: "NEW", startedAt: undefined }), 8_000).record.versionSince, 8_000);
+  const { startedAt: _unknown, ...noStart } = observation("n1", "2.10.24", { id: "NEW" });
+  t.is(applyObservation(prev, noStart, 8_000).record.versionSince, 8_000);
   t.is(applyObservation(prev, observation("n1", "2.10.24", { id: prev.id, startedAt: 6_000 }), 8_000).record.versionSince, 8_000);
 });
 
