@@ -137,7 +137,6 @@ export class VersionMonitor {
   readonly advisorySource: AdvisorySource;
   readonly inventory: InventorySource;
   #book = new AdvisoryBook(bundledAdvisories, bundledReleases);
-  readonly #persistedLastSeen = new Map<string, number>();
   readonly reports: ReportShelf;
   /** Bumped when the advisories or the inventory change: both show in reports. */
   #sourcesRevision = 0;
@@ -317,10 +316,7 @@ export class VersionMonitor {
       mark = t;
     };
     await step("load_servers", async () => {
-      for (const r of await this.store.loadAll()) {
-        this.fleet.set(r);
-        this.#persistedLastSeen.set(r.name, r.lastSeen);
-      }
+      for (const r of await this.store.loadAll()) this.fleet.set(r);
     });
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
     await step("advisories", () => this.advisorySource.start());
@@ -349,7 +345,6 @@ export class VersionMonitor {
   async forgetSilentServers(): Promise<string[]> {
     const gone = this.fleet.forget(this.now(), this.config.forgetAfterMs);
     for (const r of gone) {
-      this.#persistedLastSeen.delete(r.name);
       await this.store.remove(r);
     }
     if (gone.length > 0) this.log.info({ servers: gone.map((r) => r.name).slice(0, 20), count: gone.length }, "forgot servers not heard from");
@@ -362,25 +357,23 @@ export class VersionMonitor {
 
   #observe(obs: ServerObservation): void {
     const now = this.now();
-    const prevId = this.fleet.get(obs.name)?.id;
-    const { outcome, record } = this.fleet.observe(obs, now);
-    if (outcome === ObserveOutcome.Duplicate) {
-      this.log.warn({ server: obs.name, id: obs.id, current: record.id }, "two live servers advertise the same name");
+    const prevId = this.fleet.processId(obs.name);
+    // Not destructured: the record is made only when read, and a repeat mostly needs none.
+    const seen = this.fleet.observe(obs, now);
+    if (seen.outcome === ObserveOutcome.Duplicate) {
+      this.log.warn({ server: obs.name, id: obs.id, current: seen.record.id }, "two live servers advertise the same name");
       return;
     }
-    if (outcome === ObserveOutcome.Material) {
+    if (seen.outcome === ObserveOutcome.Material) {
+      const record = seen.record;
       if (prevId !== record.id && record.go === undefined) this.collector.pingVarz(record.name);
-      this.#save(record);
+      this.store.save(record);
       this.tracker.requestEvaluation();
-    } else if (now - (this.#persistedLastSeen.get(record.name) ?? 0) >= this.config.lastSeenFlushMs) {
-      this.#save(record);
+    } else if (now - (this.store.savedLastSeen(obs.name) ?? 0) >= this.config.lastSeenFlushMs) {
+      this.store.save(seen.record);
     }
   }
 
-  #save(record: ServerRecord): void {
-    this.#persistedLastSeen.set(record.name, record.lastSeen);
-    this.store.save(record);
-  }
 
   #resolveConflict(ours: ServerRecord, stored: ServerRecord): ServerRecord {
     const current = this.fleet.get(ours.name) ?? ours;

@@ -47,9 +47,10 @@ export interface ClusterDigest {
   readonly expected: readonly string[];
   /**
    * What expected servers' latest STATSZ point to beyond them: routes to servers that are not,
-   * and gateways. Only servers that list any are here.
+   * and gateways. Only servers that list any are here, those that list the same together (a
+   * cluster's servers all list the same gateways).
    */
-  readonly pointers: readonly { readonly name: string; readonly routes: readonly string[]; readonly gateways: readonly string[] }[];
+  readonly pointers: readonly { readonly names: readonly string[]; readonly routes: SortedNames; readonly gateways: SortedNames }[];
   /** Servers of each version (and Go) among the live, for counting advisories without reading them all. */
   readonly builds: ReadonlyMap<string, { readonly version: string; readonly go: string | undefined; readonly count: number }>;
   /** Valid from `at` until `until` (then a live server may have gone past the offline window), unless the cluster changes. */
@@ -87,17 +88,30 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   }
   const builds = new Map<string, { version: string; go: string | undefined; count: number }>();
   for (const [version, gos] of byBuild) for (const [go, count] of gos) builds.set(`${version}\u0000${go ?? ""}`, { version, go, count });
+  const liveNames = live.map((r) => r.name);
+  // Usually every live server is expected: then one array serves both (an array pushed to keeps room to spare).
+  const expectedNames = expected.length === live.length ? liveNames : expected.slice();
   const within = new Set(expected);
-  const pointers: { name: string; routes: SortedNames; gateways: SortedNames }[] = [];
+  // By list, not by server: lists are shared (see SortedNamesPool), so a cluster's servers that
+  // point to the same names make one entry. Its names are copied to an array of their size: one
+  // grown by pushing keeps up to half again as much room.
+  const pointing = new Map<SortedNames, Map<SortedNames, string[]>>();
   for (const name of expected) {
     const s = fleet.sighting(name);
     if (!s) continue;
     const routes = beyond(s.routes, within);
-    if (routes.length > 0 || s.gateways.length > 0) pointers.push({ name, routes, gateways: s.gateways });
+    if (routes.length === 0 && s.gateways.length === 0) continue;
+    let byGateways = pointing.get(routes);
+    if (!byGateways) pointing.set(routes, (byGateways = new Map()));
+    const names = byGateways.get(s.gateways);
+    if (names) names.push(name);
+    else byGateways.set(s.gateways, [name]);
   }
+  const pointers: { names: string[]; routes: SortedNames; gateways: SortedNames }[] = [];
+  for (const [routes, byGateways] of pointing) for (const [gateways, names] of byGateways) pointers.push({ names: names.slice(), routes, gateways });
   return {
     cluster,
-    live: live.map((r) => r.name),
+    live: liveNames,
     offline,
     role: leaves.length > 0 ? ScopeRole.Leaf : ScopeRole.Hub,
     all,
@@ -105,7 +119,7 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
     leaf,
     summary: summarizeBuckets([all.buckets], (name) => byName.get(name)!),
     unnamed: live.filter((r) => r.name === r.id).map((r) => r.name),
-    expected,
+    expected: expectedNames,
     pointers,
     builds,
     at: now,

@@ -1,8 +1,11 @@
 import { digestCluster, type ClusterDigest } from "./cluster-digest.js";
 import { ObservationKind, type ServerObservation, type StatszFacts } from "./observation.js";
-import { applyObservation, isRepeat, ServerState, type ServerRecord, type VersionChange } from "./server-record.js";
-import { sameNames, sortedNames, type SortedNames } from "./sorted-names.js";
+import { applyObservation, ServerState, type ServerRecord } from "./server-record.js";
+import { ServerTable, type Sighting } from "./server-table.js";
+import { sameNames, sortedNames, SortedNamesPool } from "./sorted-names.js";
 import { StringPool } from "./string-pool.js";
+
+export type { Sighting } from "./server-table.js";
 
 export interface FleetPolicy {
   /** A server not heard from for this long (and not shut down) counts as offline, not as a member. */
@@ -13,15 +16,6 @@ export interface FleetPolicy {
 export interface DuplicateName {
   readonly name: string;
   readonly ids: readonly string[];
-}
-
-/** Whom a server was connected to, by its latest STATSZ, received at `at`. */
-export interface Sighting {
-  readonly routes: SortedNames;
-  readonly gateways: SortedNames;
-  readonly connections: number;
-  readonly jetstream: boolean;
-  readonly at: number;
 }
 
 /** The last time a server of a cluster went down (lame duck or shutdown), and the cluster's clients just before. */
@@ -62,13 +56,17 @@ export type ObserveOutcome = (typeof ObserveOutcome)[keyof typeof ObserveOutcome
  * Pure: times are passed in, nothing is read or written outside.
  */
 export class Fleet {
-  readonly #records = new Map<string, ServerRecord>();
+  /** Every server's record and latest STATSZ, by column (see ServerTable). */
+  readonly #table = new ServerTable();
+  /** Lists of routes and gateways, and the names of gateways, held once however many servers list them. */
+  readonly #lists = new SortedNamesPool();
+  readonly #names = new StringPool();
   /** cluster -> names of its servers: a one-cluster report reads its cluster, not the whole fleet. */
-  readonly #byCluster = new Map<string, Set<string>>();
+  // Slots in an array (see ServerTable), not names in a Set: a third of the memory; taking one out
+  // (a server forgotten, or moved to another cluster) is rare.
+  readonly #byCluster = new Map<string, number[]>();
   /** name -> id -> last seen, for processes that lost a name conflict. */
   readonly #duplicates = new Map<string, Map<string, number>>();
-  /** name -> whom its latest STATSZ listed, and when it arrived; memory only, it changes all the time. */
-  readonly #sightings = new Map<string, Sighting>();
   /** cluster -> when the monitor last asked that cluster's servers for a fresh STATSZ. */
   readonly #probes = new Map<string, { latest: number; previous?: number }>();
   readonly #departures = new Map<string, Departure>();
@@ -82,8 +80,6 @@ export class Fleet {
   /** Bumped when the set of leaves some hub lists changes: that can make any server a leaf. */
   #leafRevision = 0;
   readonly #digests = new Map<string, { digest: ClusterDigest; revision: number; leafRevision: number }>();
-  /** Cluster names, versions, domains and builds, held once however many records repeat them. */
-  readonly #strings = new StringPool();
 
   constructor(readonly policy: FleetPolicy) {}
 
@@ -93,31 +89,42 @@ export class Fleet {
   }
 
   get size(): number {
-    return this.#records.size;
+    return this.#table.size;
   }
 
+  /** A server's record, made afresh: it is the caller's, and does not change with the fleet. */
   get(name: string): ServerRecord | undefined {
-    return this.#records.get(name);
+    const slot = this.#table.slot(name);
+    return slot === undefined ? undefined : this.#table.record(slot);
   }
 
-  records(): IterableIterator<ServerRecord> {
-    return this.#records.values();
+  *records(): IterableIterator<ServerRecord> {
+    for (const slot of this.#table.slots()) yield this.#table.record(slot);
   }
 
   /** The servers of one cluster, in the order they were first seen in it. */
   clusterRecords(cluster: string): ServerRecord[] {
     // An array, not a generator: this runs for every server whenever digests are made.
     const out: ServerRecord[] = [];
-    for (const name of this.#byCluster.get(cluster) ?? []) out.push(this.#records.get(name)!);
+    for (const slot of this.#byCluster.get(cluster) ?? []) out.push(this.#table.record(slot));
     return out;
   }
 
-  /**
-   * The record of this server as it is now: a digest holds records as of its making, whose
-   * last-seen time may lag (see ClusterDigest).
-   */
+  /** The record of this server as it is now (a record kept a while, such as a summary's outlier, may lag). */
   current(r: ServerRecord): ServerRecord {
-    return this.#records.get(r.name) ?? r;
+    return this.get(r.name) ?? r;
+  }
+
+  /** The id of a server's current process; undefined for one the fleet does not hold. */
+  processId(name: string): string | undefined {
+    const slot = this.#table.slot(name);
+    return slot === undefined ? undefined : this.#table.id(slot);
+  }
+
+  /** When a server was last heard from; undefined for one the fleet does not hold. */
+  lastSeen(name: string): number | undefined {
+    const slot = this.#table.slot(name);
+    return slot === undefined ? undefined : this.#table.lastSeen(slot);
   }
 
   /** Every cluster that has a server, in no particular order. */
@@ -145,52 +152,38 @@ export class Fleet {
    * A server back from beyond the offline window (as of now, or of when its cluster was last
    * digested, which a clock set back can put later) changes the digest without a material change.
    */
-  #wasOffline(prev: ServerRecord, now: number): boolean {
-    const digestedAt = this.#digests.get(prev.cluster)?.digest.at ?? -Infinity;
-    return prev.lastSeen + this.policy.offlineAfterMs < Math.max(now, digestedAt);
+  #wasOffline(cluster: string, lastSeen: number, now: number): boolean {
+    const digestedAt = this.#digests.get(cluster)?.digest.at ?? -Infinity;
+    return lastSeen + this.policy.offlineAfterMs < Math.max(now, digestedAt);
   }
 
   #touch(cluster: string): void {
     this.#clusterRevisions.set(cluster, (this.#clusterRevisions.get(cluster) ?? 0) + 1);
   }
 
-  #put(fresh: ServerRecord, changed: boolean): ServerRecord {
-    const prev = this.#records.get(fresh.name);
-    // The record already held (an observation that changes nothing, such as a late event of a past process) stays as it is.
-    const record = fresh === prev ? fresh : this.#canonical(fresh);
-    this.#records.set(record.name, record);
-    if (changed || prev?.cluster !== record.cluster) this.#touch(record.cluster);
-    if (prev?.cluster === record.cluster) return record;
-    if (prev) this.#unindex(prev);
-    let names = this.#byCluster.get(record.cluster);
-    if (!names) this.#byCluster.set(record.cluster, (names = new Set()));
-    names.add(record.name);
-    return record;
+  #put(record: ServerRecord, changed: boolean): void {
+    const held = this.#table.slot(record.name);
+    const prevCluster = held === undefined ? undefined : this.#table.cluster(held);
+    const slot = this.#table.put(record);
+    if (changed || prevCluster !== record.cluster) this.#touch(record.cluster);
+    if (prevCluster === record.cluster) return;
+    if (prevCluster !== undefined) this.#unindex(slot, prevCluster);
+    // The table's instance of the cluster's name, held once.
+    const cluster = this.#table.cluster(slot);
+    let slots = this.#byCluster.get(cluster);
+    if (!slots) this.#byCluster.set(cluster, (slots = []));
+    slots.push(slot);
   }
 
-  /** The record with the pool's instances of its repeated strings (only new and changed records come here). */
-  #canonical(r: ServerRecord): ServerRecord {
-    const p = this.#strings;
-    const change = (c: VersionChange): VersionChange => ({ ...c, version: p.intern(c.version), ...(c.from !== undefined ? { from: p.intern(c.from) } : {}) });
-    return {
-      ...r,
-      cluster: p.intern(r.cluster),
-      domain: p.intern(r.domain),
-      version: p.intern(r.version),
-      ...(r.go !== undefined ? { go: p.intern(r.go) } : {}),
-      ...(r.gitCommit !== undefined ? { gitCommit: p.intern(r.gitCommit) } : {}),
-      history: r.history.map(change),
-    };
-  }
-
-  #unindex(r: ServerRecord): void {
-    const names = this.#byCluster.get(r.cluster);
-    names?.delete(r.name);
-    this.#touch(r.cluster);
-    if (names?.size === 0) {
-      this.#byCluster.delete(r.cluster);
-      this.#clusterRevisions.delete(r.cluster);
-      this.#digests.delete(r.cluster);
+  #unindex(slot: number, cluster: string): void {
+    const slots = this.#byCluster.get(cluster);
+    const at = slots?.indexOf(slot) ?? -1;
+    if (at >= 0) slots!.splice(at, 1);
+    this.#touch(cluster);
+    if (slots?.length === 0) {
+      this.#byCluster.delete(cluster);
+      this.#clusterRevisions.delete(cluster);
+      this.#digests.delete(cluster);
     }
   }
 
@@ -200,34 +193,48 @@ export class Fleet {
     this.#revision++;
   }
 
-  observe(obs: ServerObservation, now: number): { outcome: ObserveOutcome; record: ServerRecord } {
-    const prev = this.#records.get(obs.name);
-    if (prev && this.#isDuplicate(prev, obs, now)) {
+  /** What an observation did; `record` is the server's record after it, made when first read. */
+  observe(obs: ServerObservation, now: number): { readonly outcome: ObserveOutcome; readonly record: ServerRecord } {
+    const slot = this.#table.slot(obs.name);
+    if (slot !== undefined && this.#isDuplicate(slot, obs, now)) {
       this.#sightDuplicate(obs, now);
-      return { outcome: ObserveOutcome.Duplicate, record: prev };
+      return this.#outcome(ObserveOutcome.Duplicate, slot);
     }
-    if (prev && isRepeat(prev, obs)) return this.#refresh(prev, obs, now);
-    const { record: fresh, material } = applyObservation(prev, obs, now);
-    if (prev?.state === ServerState.Running && fresh.state !== ServerState.Running) {
-      this.#departures.set(fresh.cluster, { server: fresh.name, at: now, clientsBefore: this.clients(fresh.cluster) });
+    if (slot !== undefined && this.#table.repeats(slot, obs)) return this.#refresh(slot, obs, now);
+    const prev = slot === undefined ? undefined : this.#table.record(slot);
+    const { record, material } = applyObservation(prev, obs, now);
+    if (prev?.state === ServerState.Running && record.state !== ServerState.Running) {
+      this.#departures.set(record.cluster, { server: record.name, at: now, clientsBefore: this.clients(record.cluster) });
     }
-    const record = this.#put(fresh, material || (prev !== undefined && this.#wasOffline(prev, now)));
+    this.#put(record, material || (prev !== undefined && this.#wasOffline(prev.cluster, prev.lastSeen, now)));
     if (obs.statsz) this.#sight(record.name, obs.statsz, now);
     if (prev && prev.id !== record.id) this.#duplicates.get(record.name)?.delete(record.id);
     if (material) this.#revision++;
     return { outcome: material ? ObserveOutcome.Material : ObserveOutcome.Seen, record };
   }
 
+  /** An outcome whose record is made only if the caller reads it: most advertisements need none. */
+  #outcome(outcome: ObserveOutcome, slot: number): { readonly outcome: ObserveOutcome; readonly record: ServerRecord } {
+    const table = this.#table;
+    let record: ServerRecord | undefined;
+    return {
+      outcome,
+      get record() {
+        return (record ??= table.record(slot));
+      },
+    };
+  }
+
   /**
-   * An advertisement that repeats what the record says moves only its last-seen, in place: a copy
-   * of the record per advertisement was most of the garbage a steady fleet made (35,000 a second
-   * at 100,000 servers), and each copy held its own boxes of every time in it.
+   * An advertisement that repeats what the record says moves only its last-seen, in place: no
+   * record is made for it, since a steady fleet of 100,000 servers sends 10,000 a second.
    */
-  #refresh(r: ServerRecord, obs: ServerObservation, now: number): { outcome: ObserveOutcome; record: ServerRecord } {
-    if (this.#wasOffline(r, now)) this.#touch(r.cluster);
-    (r as { lastSeen: number }).lastSeen = Math.max(r.lastSeen, now);
-    if (obs.statsz) this.#sight(r.name, obs.statsz, now);
-    return { outcome: ObserveOutcome.Seen, record: r };
+  #refresh(slot: number, obs: ServerObservation, now: number): { readonly outcome: ObserveOutcome; readonly record: ServerRecord } {
+    const t = this.#table;
+    if (this.#wasOffline(t.cluster(slot), t.lastSeen(slot), now)) this.#touch(t.cluster(slot));
+    t.seen(slot, now);
+    if (obs.statsz) this.#sight(t.name(slot), obs.statsz, now);
+    return this.#outcome(ObserveOutcome.Seen, slot);
   }
 
   /**
@@ -236,12 +243,14 @@ export class Fleet {
    */
   forget(now: number, forgetAfterMs: number): ServerRecord[] {
     const gone: ServerRecord[] = [];
-    for (const r of this.#records.values()) if (now - r.lastSeen > forgetAfterMs) gone.push(r);
-    for (const r of gone) {
-      this.#records.delete(r.name);
-      this.#unindex(r);
+    const slots: number[] = [];
+    for (const slot of this.#table.slots()) if (now - this.#table.lastSeen(slot) > forgetAfterMs) slots.push(slot);
+    for (const slot of slots) {
+      const r = this.#table.record(slot);
+      gone.push(r);
+      this.#unindex(slot, r.cluster);
+      this.#table.delete(r.name);
       this.#duplicates.delete(r.name);
-      this.#sightings.delete(r.name);
     }
     if (gone.length > 0) this.#revision++;
     return gone;
@@ -269,7 +278,7 @@ export class Fleet {
     const byName = new Map<string, { hub: string; accounts: Set<string> }>();
     let unnamed = 0;
     for (const [hub, { at, links }] of this.#leafLinks) {
-      if (now - at > this.policy.offlineAfterMs || this.#records.get(hub)?.leaf) continue;
+      if (now - at > this.policy.offlineAfterMs || this.get(hub)?.leaf) continue;
       for (const l of links) {
         if (!l.name) {
           unnamed++;
@@ -291,14 +300,21 @@ export class Fleet {
 
   /** What a server's latest STATSZ said about its routes and gateways. */
   sighting(name: string): Sighting | undefined {
-    return this.#sightings.get(name);
+    const slot = this.#table.slot(name);
+    return slot === undefined ? undefined : this.#table.sighting(slot);
+  }
+
+  /** When a server's latest STATSZ arrived (see sighting), without making the sighting. */
+  sightedAt(name: string): number | undefined {
+    const slot = this.#table.slot(name);
+    return slot === undefined ? undefined : this.#table.sightedAt(slot);
   }
 
   /** Client connections of a cluster's running servers, by their latest STATSZ. */
   clients(cluster: string): number {
     let n = 0;
-    for (const r of this.#records.values()) {
-      if (r.cluster === cluster && r.state === ServerState.Running) n += this.#sightings.get(r.name)?.connections ?? 0;
+    for (const slot of this.#byCluster.get(cluster) ?? []) {
+      if (this.#table.state(slot) === ServerState.Running) n += this.#table.connections(slot);
     }
     return n;
   }
@@ -325,23 +341,28 @@ export class Fleet {
   }
 
   #sight(name: string, statsz: StatszFacts, now: number): void {
-    const prev = this.#sightings.get(name);
-    // Route names are mostly known servers: their record's name string is held once, not again per peer.
-    const known = (n: string) => this.#records.get(n)?.name ?? n;
+    const t = this.#table;
+    const slot = t.slot(name)!;
+    const sighted = t.sightedAt(slot) !== undefined;
+    // Route names are mostly known servers: their name string is held once, not again per peer.
+    const known = (n: string) => {
+      const s = t.slot(n);
+      return s === undefined ? this.#names.intern(n) : t.name(s);
+    };
     let routes = sortedNames(statsz.routes, known);
-    let gateways = sortedNames(statsz.gateways);
-    const sameRoutes = prev !== undefined && sameNames(prev.routes, routes);
-    const sameGateways = prev !== undefined && sameNames(prev.gateways, gateways);
-    // A repeat keeps the lists it had: steady advertisements then leave nothing new behind.
-    if (sameRoutes) routes = prev.routes;
-    if (sameGateways) gateways = prev.gateways;
+    let gateways = sortedNames(statsz.gateways, (n) => this.#names.intern(n));
+    const sameRoutes = sighted && sameNames(t.routes(slot), routes);
+    const sameGateways = sighted && sameNames(t.gateways(slot), gateways);
+    // A repeat keeps the lists it had: steady advertisements then leave nothing new behind. A
+    // list that changed is shared with other servers that list the same names.
+    routes = sameRoutes ? t.routes(slot) : this.#lists.share(routes);
+    gateways = sameGateways ? t.gateways(slot) : this.#lists.share(gateways);
     if (!sameRoutes || !sameGateways) {
       this.#revision++;
       // What a cluster's servers point to is part of its digest (see ClusterDigest.pointers).
-      const cluster = this.#records.get(name)?.cluster;
-      if (cluster !== undefined) this.#touch(cluster);
+      this.#touch(t.cluster(slot));
     }
-    this.#sightings.set(name, { routes, gateways, connections: statsz.connections, jetstream: statsz.jetstream, at: now });
+    t.sight(slot, routes, gateways, statsz.connections, statsz.jetstream, now);
   }
 
   /**
@@ -356,7 +377,7 @@ export class Fleet {
   duplicates(now: number): DuplicateName[] {
     const out: DuplicateName[] = [];
     for (const [name, ids] of this.#duplicates) {
-      const current = this.#records.get(name);
+      const current = this.get(name);
       const live = [...ids].filter(([, seen]) => now - seen <= this.policy.offlineAfterMs).map(([id]) => id);
       if (current && live.length > 0) out.push({ name, ids: [current.id, ...live] });
     }
@@ -367,15 +388,16 @@ export class Fleet {
    * An advertisement from another process under a live server's name, started before the one we
    * track, is a second server with the same name (a restart always starts later).
    */
-  #isDuplicate(prev: ServerRecord, obs: ServerObservation, now: number): boolean {
-    if (obs.id === prev.id || prev.state !== ServerState.Running || !this.isLive(prev, now)) return false;
+  #isDuplicate(slot: number, obs: ServerObservation, now: number): boolean {
+    const t = this.#table;
+    if (obs.id === t.id(slot) || t.state(slot) !== ServerState.Running || now - t.lastSeen(slot) > this.policy.offlineAfterMs) return false;
     if (obs.kind === ObservationKind.LameDuck || obs.kind === ObservationKind.Shutdown) {
       this.#duplicates.get(obs.name)?.delete(obs.id);
       return false;
     }
     return (
       this.#duplicates.get(obs.name)?.has(obs.id) === true ||
-      (obs.startedAt !== undefined && prev.startedAt !== undefined && obs.startedAt < prev.startedAt)
+      (obs.startedAt !== undefined && (t.startedAt(slot) ?? -Infinity) > obs.startedAt)
     );
   }
 

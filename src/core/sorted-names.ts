@@ -38,3 +38,30 @@ export function listsName(list: SortedNames, name: string): boolean {
   }
   return false;
 }
+
+/**
+ * One held instance of each equal short list: every server of a super-cluster lists the same
+ * gateways, and servers linked to the same outside peers the same routes. Bounded twice, so that
+ * lists that never repeat (a large cluster's servers each list all the others) cost at most a
+ * little: only lists whose names take at most MAX_KEY characters are shared, and past `max`
+ * lists the pool starts afresh.
+ */
+export class SortedNamesPool {
+  static readonly MAX_KEY = 256;
+  readonly #pool = new Map<string, SortedNames>();
+
+  constructor(readonly max = 4096) {}
+
+  share(list: SortedNames): SortedNames {
+    if (list.length === 0) return NO_NAMES;
+    let length = list.length;
+    for (const n of list) length += n.length;
+    if (length > SortedNamesPool.MAX_KEY) return list;
+    const key = list.join("\u0000");
+    const held = this.#pool.get(key);
+    if (held !== undefined) return held;
+    if (this.#pool.size >= this.max) this.#pool.clear();
+    this.#pool.set(key, list);
+    return list;
+  }
+}

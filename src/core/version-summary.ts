@@ -75,7 +75,8 @@ export function bucketByVersion(records: Iterable<ServerRecord>): Map<string, Ve
     if (!bucket) byVersion.set(r.version, (bucket = { version: parseVersion(r.version)!, names: [] }));
     bucket.names.push(r.name);
   }
-  for (const b of byVersion.values()) b.names.sort(compareNames);
+  // Copied sorted to arrays of their size: a digest keeps them, and an array pushed to keeps room to spare.
+  for (const b of byVersion.values()) b.names = b.names.sort(compareNames).slice();
   return byVersion;
 }
 

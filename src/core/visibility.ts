@@ -53,7 +53,7 @@ export function assessVisibility(fleet: Fleet, lastPing: PingRound | undefined, 
     expected += d.expected.length;
     clusters.add(d.cluster);
     for (const p of d.pointers) {
-      if (unreachable.has(p.name)) continue;
+      if (p.names.every((n) => unreachable.has(n))) continue;
       for (const n of p.routes) if (!isExpected(n)) beyond.add(n);
       for (const g of p.gateways) gatewayClusters.add(g);
     }
@@ -80,7 +80,7 @@ const silentOf = new WeakMap<object, { round: string; names: string[] }>();
 /** Expected servers that did not answer the ping; one heard from since is up, whatever happened to its answer. */
 function notAnswering(fleet: Fleet, ping: PingRound, digests: readonly ClusterDigest[], beyond: readonly string[]): string[] {
   const round = `${ping.id}@${ping.at}`;
-  const silent = (names: readonly string[]) => names.filter((n) => !ping.answered.has(n) && !((fleet.get(n)?.lastSeen ?? 0) > ping.at));
+  const silent = (names: readonly string[]) => names.filter((n) => !ping.answered.has(n) && !((fleet.lastSeen(n) ?? 0) > ping.at));
   const out: string[] = silent(beyond);
   for (const d of digests) {
     const held = silentOf.get(d);

@@ -456,7 +456,7 @@ export class MismatchTracker {
    */
   #knowsAsMuch(stored: MismatchRecord, now: number): boolean {
     if (now - stored.updatedAt > this.opts.offlineAfterMs) return true;
-    return stored.outliers.every((name) => (this.fleet.get(name)?.lastSeen ?? Number.NEGATIVE_INFINITY) >= stored.updatedAt);
+    return stored.outliers.every((name) => (this.fleet.lastSeen(name) ?? Number.NEGATIVE_INFINITY) >= stored.updatedAt);
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { decodeServerRecord, encodeServerRecord } from "../core/server-record-co
 import type { ServerRecord } from "../core/server-record.js";
 import { scanLatest } from "./kv-scan.js";
 import { Fifo } from "./fifo.js";
+import { NamedNumbers } from "../core/named-numbers.js";
 import { createReplicated } from "./replicated-create.js";
 
 export interface StoreOptions {
@@ -28,6 +29,9 @@ export interface StoreStats {
 }
 
 const MAX_CAS_ATTEMPTS = 5;
+/** Columns of what the store keeps per server. */
+const REVISION = 0;
+const SAVED_LAST_SEEN = 1;
 const RETRY_DELAY_MS = 1000;
 /**
  * Writes in flight at once, across keys. A burst of 100,000 new servers otherwise started 100,000
@@ -73,7 +77,8 @@ function decodeEntry(key: string, data: Uint8Array): ServerRecord | Error {
  */
 export class ServerStore {
   readonly stats: StoreStats = { writes: 0, conflicts: 0, errors: 0, skippedEntries: 0 };
-  readonly #revisions = new Map<string, number>();
+  /** By server name: the KV revision of its entry, and the last-seen time of the record last queued. */
+  readonly #kept = new NamedNumbers(2);
   readonly #pending = new Map<string, ServerRecord>();
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Keys with a record to write, waiting for one of the MAX_WRITES_IN_FLIGHT slots. */
@@ -98,17 +103,27 @@ export class ServerStore {
   }
 
   #take(key: string, revision: number, decoded: ServerRecord | Error, out: ServerRecord[]): void {
-    this.#revisions.set(key, revision);
     if (!(decoded instanceof Error)) {
+      // The record's own name: the fleet keeps the same string.
+      this.#kept.set(decoded.name, REVISION, revision);
+      this.#kept.set(decoded.name, SAVED_LAST_SEEN, decoded.lastSeen);
       out.push(decoded);
       return;
     }
+    const name = decodeServerKey(key);
+    if (name !== undefined) this.#kept.set(name, REVISION, revision);
     this.stats.skippedEntries++;
     this.opts.log.warn({ key, revision, err: decoded.message }, "skipping a KV entry that does not decode");
   }
 
+  /** The last-seen time of the record last queued for this server (or loaded): the monitor writes last-seen alone only so often. */
+  savedLastSeen(name: string): number | undefined {
+    return this.#kept.get(name, SAVED_LAST_SEEN);
+  }
+
   /** Queues a write of the record; returns at once. */
   save(record: ServerRecord): void {
+    this.#kept.set(record.name, SAVED_LAST_SEEN, record.lastSeen);
     const key = encodeServerKey(record.name);
     this.#pending.set(key, record);
     if (this.#inFlight.has(key) || this.#waiting.has(key)) return;
@@ -169,24 +184,24 @@ export class ServerStore {
   async #write(key: string, record: ServerRecord): Promise<void> {
     let current = record;
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
-      const revision = this.#revisions.get(key);
+      const revision = this.#kept.get(current.name, REVISION);
       try {
         const data = encodeServerRecord(current);
         const next = revision === undefined ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
-        this.#revisions.set(key, next);
+        this.#kept.set(current.name, REVISION, next);
         this.stats.writes++;
         return;
       } catch (err) {
         const stored = await this.kv.get(key).catch(() => null);
         if (!stored || stored.operation !== "PUT") {
           // The key is gone (or unreadable): next attempt creates it.
-          if (stored) this.#revisions.set(key, stored.revision);
-          else this.#revisions.delete(key);
+          if (stored) this.#kept.set(current.name, REVISION, stored.revision);
+          else this.#kept.unset(current.name, REVISION);
           if (attempt === MAX_CAS_ATTEMPTS) this.#failed(key, current, err);
           continue;
         }
         this.stats.conflicts++;
-        this.#revisions.set(key, stored.revision);
+        this.#kept.set(current.name, REVISION, stored.revision);
         try {
           current = this.opts.resolveConflict(current, decodeServerRecord(stored.value));
         } catch {
@@ -213,7 +228,7 @@ export class ServerStore {
 
   /** The bucket was created again, empty: every record is written anew (create, not update). */
   rewriteAll(records: Iterable<ServerRecord>): number {
-    this.#revisions.clear();
+    this.#kept.unsetColumn(REVISION);
     let n = 0;
     for (const r of records) {
       this.save(r);
@@ -230,7 +245,7 @@ export class ServerStore {
     this.#waiting.delete(key);
     try {
       await this.kv.delete(key);
-      this.#revisions.delete(key);
+      this.#kept.delete(record.name);
     } catch (err) {
       this.opts.log.warn({ key, err: (err as Error).message }, "could not remove a forgotten server's entry");
     }

@@ -244,20 +244,24 @@ test("a server silent past the window is not guarded against duplicates: the oth
   t.is(f.get("a")?.id, "THREE");
 });
 
-test("a repeated advertisement moves last-seen in place and keeps the lists it had; a change makes a new record", (t) => {
+test("a repeated advertisement moves last-seen in place and keeps the lists it had; a record handed out is the caller's", (t) => {
   const f = fleet();
   const first = f.observe(observation("a", "2.10.22", { statsz: statsz(["b", "c"], 1, ["west"]) }), 100).record;
   const sighted = f.sighting("a")!;
   const again = f.observe(observation("a", "2.10.22", { statsz: statsz(["c", "b"], 2, ["west"]) }), 200);
   t.is(again.outcome, ObserveOutcome.Seen);
-  t.is(again.record, first, "the same record, not a copy per advertisement");
-  t.is(first.lastSeen, 200);
+  t.is(again.record.lastSeen, 200);
+  t.is(f.get("a")!.lastSeen, 200);
+  t.is(f.lastSeen("a"), 200);
+  t.is(first.lastSeen, 100, "a record handed out does not change with the fleet");
   t.is(f.sighting("a")!.routes, sighted.routes, "the same route list");
   t.is(f.sighting("a")!.gateways, sighted.gateways);
+  t.is(f.sighting("a")!.connections, 2);
   t.is(f.observe(observation("a", "2.10.22"), 150).record.lastSeen, 200, "an older arrival never moves it back");
   const changed = f.observe(observation("a", "2.10.24", { id: "X" }), 300).record;
-  t.not(changed, first);
-  t.is(first.version, "2.10.22", "a record once replaced is left as it was");
+  t.is(changed.version, "2.10.24");
+  t.is(f.get("a")!.version, "2.10.24");
+  t.is(first.version, "2.10.22", "a record once handed out is left as it was");
 });
 
 test("a record handed to set() is the caller's: the fleet keeps its own, and a repeat never writes to the caller's", (t) => {
