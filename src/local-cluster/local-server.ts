@@ -11,6 +11,8 @@ import { GiveUp, waitUntil } from "./wait-until.js";
 export class LocalServer {
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
+  /** Resolves once everything the process wrote is in its log file. */
+  #logged: Promise<void> = Promise.resolve();
   #binary: string;
   #starts = 0;
 
@@ -61,10 +63,19 @@ export class LocalServer {
     copyFileSync(this.accountsConf, join(this.dir, "accounts.conf"));
     const log = createWriteStream(join(this.dir, `server.${++this.#starts}.log`));
     const child = spawn(this.#binary, ["-c", confPath], { stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Two sources into one file: neither may end it (pipe's default), or what the other still has
+    // to write is lost; it ends when the process's output has closed.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("close", () => log.end());
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    // Its output reaches the file after the exit: read too soon, the log of a server that failed
+    // at start was empty, and why it failed (a port taken meanwhile, say) was lost with it.
+    this.#logged = new Promise((resolve) => {
+      log.once("finish", () => resolve());
+      log.once("error", () => resolve());
+    });
   }
 
   async #healthy(): Promise<void> {
@@ -72,7 +83,11 @@ export class LocalServer {
     await waitUntil(
       `${this.name} /healthz`,
       async () => {
-        if (!this.running) throw new GiveUp(`${this.name} exited: ${this.#lastLogLine()} (see ${this.dir})`);
+        if (!this.running) {
+          await Promise.race([this.#logged, new Promise((resolve) => setTimeout(resolve, 2000))]);
+          const code = this.#child?.exitCode ?? this.#child?.signalCode;
+          throw new GiveUp(`${this.name} exited (${code}): ${this.#lastLogLine()} (see ${this.dir})`);
+        }
         const res = await fetch(`${this.httpUrl}/healthz`).catch(() => {
           throw new Error(`not listening yet; last log line: ${this.#lastLogLine()}`);
         });

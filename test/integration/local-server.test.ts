@@ -1,0 +1,33 @@
+import test from "ava";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../src/local-cluster/free-port.js";
+import { LocalServer } from "../../src/local-cluster/local-server.js";
+import { threeVersions } from "../helpers/cluster.js";
+
+// The harness starts a whole cluster again when a port it picked was taken before the server bound
+// it; that needs the server's own reason, which used to be lost with its log (read before written).
+for (const binary of threeVersions()) {
+  test(`a server that cannot start says why, from its log (${binary.version})`, async (t) => {
+    const held = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => held.listen(port, "127.0.0.1", resolve));
+    const dir = mkdtempSync(join(tmpdir(), "nvm-clash-"));
+    const server = new LocalServer(
+      { name: "clash", cluster: "x", storeDir: join(dir, "js"), clientPort: port, clusterPort: await freePort(), httpPort: await freePort(), routes: [], jetstream: true },
+      binary.path,
+      dir,
+      new URL("../../nats-conf/accounts.conf", import.meta.url).pathname,
+    );
+    try {
+      const err = await t.throwsAsync(() => server.start());
+      t.regex(err?.message ?? "", /clash exited \(1\): .*address already in use/);
+    } finally {
+      held.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
