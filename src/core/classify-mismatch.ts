@@ -72,16 +72,18 @@ function diagnose(
 }
 
 function names(list: readonly Outlier[], max = 5): string {
-  const shown = list.slice(0, max).map((o) => o.record.name);
+  const shown = list.slice(0, max).map((o) => o.name);
   return shown.join(", ") + (list.length > max ? ` and ${list.length - max} more` : "");
 }
 
-function recommend(state: MismatchState, summary: VersionSummary): string {
+function recommend(state: MismatchState, summary: VersionSummary, facts: ScopeFacts): string {
   const target = summary.target!;
   const newest = newestVersion(summary)!;
   const older = summary.outliers.filter((o) => o.direction === Direction.Older);
   const newer = summary.outliers.filter((o) => o.direction === Direction.Newer);
-  const back = summary.outliers.filter((o) => rolledBack(o.record) !== undefined);
+  // From the facts, not each outlier's record: a large fleet's outliers are looked up only when shown.
+  const rolled = new Set(facts.rolledBack);
+  const back = rolled.size === 0 ? [] : summary.outliers.filter((o) => rolled.has(o.name));
   const parts: string[] = [];
   if (state === MismatchState.RollingUpgrade) {
     const total = summary.groups.reduce((n, g) => n + g.count, 0);
@@ -108,7 +110,7 @@ class Diagnoses implements ReadonlyMap<string, OutlierDiagnosis> {
   readonly #done = new Map<string, OutlierDiagnosis>();
 
   constructor(outliers: readonly Outlier[], readonly diagnose: (o: Outlier) => OutlierDiagnosis) {
-    this.#outliers = new Map(outliers.map((o) => [o.record.name, o]));
+    this.#outliers = new Map(outliers.map((o) => [o.name, o]));
   }
 
   get size(): number {
@@ -205,5 +207,5 @@ export function classifyScope(
   }
   const target = parseVersion(summary.target)!;
   const causes = new Diagnoses(summary.outliers, (o) => diagnose(o, (r) => peersDomain(facts, r), target, activity, now, policy));
-  return { state, since: start, reasons, action: recommend(state, summary), causes };
+  return { state, since: start, reasons, action: recommend(state, summary, facts), causes };
 }

@@ -71,8 +71,6 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
   }
   // Facts are gathered in the fleet's order (domain ties go to the server listed first), buckets by name.
   const all = partOf(live);
-  const byName = new Map<string, ServerRecord>();
-  for (const r of live) byName.set(r.name, r);
   const leaves = live.filter((r) => fleet.isLeaf(r));
   const hub = leaves.length === 0 ? all : leaves.length === live.length ? NO_PART : partOf(live.filter((r) => !fleet.isLeaf(r)));
   const leaf = leaves.length === 0 ? NO_PART : leaves.length === live.length ? all : partOf(leaves);
@@ -117,7 +115,8 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
     all,
     hub,
     leaf,
-    summary: summarizeBuckets([all.buckets], (name) => byName.get(name)!),
+    // Outliers are looked up in the fleet when read: a lookup in this cluster's records would keep them all.
+    summary: summarizeBuckets([all.buckets], (name) => fleet.get(name)!),
     unnamed: live.filter((r) => r.name === r.id).map((r) => r.name),
     expected: expectedNames,
     pointers,

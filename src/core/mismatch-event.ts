@@ -79,7 +79,7 @@ export function scopeStatement(a: ScopeAnalysis): ScopeStatement {
     versions: a.summary.groups.map((g) => ({ version: g.version, count: g.count })),
     gap: a.summary.gap,
     outliers: a.summary.outliers.slice(0, MAX_EVENT_OUTLIERS).map((o) => {
-      const cause = a.classification.causes.get(o.record.name)?.cause;
+      const cause = a.classification.causes.get(o.name)?.cause;
       return {
         name: o.record.name,
         cluster: o.record.cluster,

@@ -109,7 +109,7 @@ export function scopeView(a: ScopeAnalysis): ScopeView {
     state: a.classification.state,
     target: a.summary.target ?? null,
     versions: a.summary.groups.map((g) => g.version),
-    outliers: a.summary.outliers.map((o) => o.record.name).sort(),
+    outliers: a.summary.outliers.map((o) => o.name).sort(),
     since: a.classification.since,
   };
 }

@@ -32,6 +32,8 @@ export interface ScopeFacts {
   readonly change?: Activity;
   /** Domain tallies by cluster. */
   readonly domains: ReadonlyMap<string, ReadonlyMap<string | undefined, DomainTally>>;
+  /** Members whose latest version change was a downgrade (a rollback): usually none. */
+  readonly rolledBack: readonly string[];
 }
 
 const later = (a: Activity | undefined, b: Activity | undefined): Activity | undefined => (!a ? b : !b ? a : b.at > a.at ? b : a);
@@ -63,7 +65,9 @@ export function factsOf(members: readonly ServerRecord[]): ScopeFacts {
   const versions = new Map<string, { earliest: number; restart?: ServerRecord }>();
   const domains = new Map<string, Map<string | undefined, { count: number; first: { at: number; name: string }; second?: { at: number; name: string } }>>();
   let change: { at: number; record: ServerRecord } | undefined;
+  const rolledBack: string[] = [];
   members.forEach((r, i) => {
+    if (r.history.at(-1)?.kind === VersionChangeKind.Downgrade) rolledBack.push(r.name);
     const start = Math.min(r.startedAt ?? r.versionSince, r.versionSince);
     const v = versions.get(r.version);
     if (!v) versions.set(r.version, { earliest: start, ...(r.startedAt !== undefined ? { restart: r } : {}) });
@@ -85,7 +89,7 @@ export function factsOf(members: readonly ServerRecord[]): ScopeFacts {
   const facts = new Map<string, VersionFacts>();
   for (const [version, v] of versions) facts.set(version, { earliest: v.earliest, ...(v.restart ? { restart: restartOf(v.restart) } : {}) });
   const latest = change && changeOf(change.record);
-  return { versions: facts, ...(latest ? { change: latest } : {}), domains };
+  return { versions: facts, ...(latest ? { change: latest } : {}), domains, rolledBack };
 }
 
 /**
@@ -109,7 +113,7 @@ export function mergeFacts(parts: readonly ScopeFacts[]): ScopeFacts {
     change = later(change, p.change);
     for (const [cluster, tallies] of p.domains) domains.set(cluster, tallies);
   }
-  return { versions, ...(change ? { change } : {}), domains };
+  return { versions, ...(change ? { change } : {}), domains, rolledBack: parts.flatMap((p) => p.rolledBack) };
 }
 
 /**

@@ -240,7 +240,7 @@ function mismatchView(a: ScopeAnalysis, now: number): MismatchView {
 
 function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): ClusterView {
   const s = a.summary;
-  const names = s.outliers.map((o) => o.record.name);
+  const names = s.outliers.map((o) => o.name);
   return {
     name: a.cluster!,
     role: a.role,
@@ -349,7 +349,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const summary = scope.summary;
   const target = summary.target;
   const shown = (r: ServerRecord) => query.server === undefined || r.name === query.server;
-  const outliers = summary.outliers.filter((o) => shown(o.record));
+  const outliers = query.server === undefined ? summary.outliers : summary.outliers.filter((o) => o.name === query.server);
 
   const pageSize = query.pageSize ?? limits.pageSize;
   const page = query.page ?? 1;
@@ -399,7 +399,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     outliers: target
       ? outliers
           .slice(0, limits.maxOutliers)
-          .map((o) => outlierView({ ...o, record: fresh(o.record) }, target, now, scope.classification.causes.get(o.record.name), reach(o.record), book, isLeaf(o.record)))
+          .map((o) => outlierView({ ...o, record: fresh(o.record) }, target, now, scope.classification.causes.get(o.name), reach(o.record), book, isLeaf(o.record)))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
     clusters: populated.slice(0, limits.maxOutliers).map((d) => clusterView(analyzeCluster(d, now, policy, sinceOf), now, limits)),
@@ -427,5 +427,5 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
 function inventoryOf(inventory: Inventory, fleet: Fleet, digests: readonly ClusterDigest[], summary: VersionSummary, limits: ReportLimits): InventoryView {
   const live = digests.flatMap((d) => d.live.map((name) => fleet.get(name)!));
   const known = digests.flatMap((d) => fleet.clusterRecords(d.cluster));
-  return inventoryView(inventory, live, known, summary.outliers.map((o) => o.record.name), limits);
+  return inventoryView(inventory, live, known, summary.outliers.map((o) => o.name), limits);
 }

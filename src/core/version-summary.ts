@@ -15,6 +15,8 @@ export const Direction = { Older: "older", Newer: "newer", Same: "same" } as con
 export type Direction = (typeof Direction)[keyof typeof Direction];
 
 export interface Outlier {
+  readonly name: string;
+  /** Looked up when first read: a report of a large fleet reads a page of its outliers, not all. */
   readonly record: ServerRecord;
   /** The record's version, parsed. */
   readonly version: Version;
@@ -65,6 +67,22 @@ export interface VersionBucket {
 
 /** A server's record by name, as the fleet holds it now. */
 export type RecordOf = (name: string) => ServerRecord;
+
+class NamedOutlier implements Outlier {
+  #record: ServerRecord | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly recordOf: RecordOf,
+    readonly version: Version,
+    readonly gap: GapGrade,
+    readonly direction: Direction,
+  ) {}
+
+  get record(): ServerRecord {
+    return (this.#record ??= this.recordOf(this.name));
+  }
+}
 
 /** Servers by version, each bucket sorted by name. */
 export function bucketByVersion(records: Iterable<ServerRecord>): Map<string, VersionBucket> {
@@ -125,7 +143,7 @@ export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBuck
     const direction = directionOf(g.version, target);
     gap = maxGap(gap, grade);
     const names = g.lists.length === 1 ? g.lists[0]! : mergeSorted(g.lists, compareNames);
-    for (const name of names) outliers.push({ record: recordOf(name), version: g.version, gap: grade, direction });
+    for (const name of names) outliers.push(new NamedOutlier(name, recordOf, g.version, grade, direction));
   }
   return {
     target: target?.text,
