@@ -22,7 +22,7 @@ const NO_PART: ScopePart = partOf([]);
  * One cluster as of a moment, with everything about it that only changes when one of its servers
  * does: a report of the whole system reads its clusters' digests instead of every server. It
  * names servers and holds what was worked out from their records (facts, summary); the few
- * records its summary keeps (outliers) are as of its making, so views of a server read the
+ * records its summary keeps (an outlier's, once read) may lag, so views of a server read the
  * fleet's current record.
  */
 export interface ClusterDigest {

@@ -329,7 +329,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
   const visibility = options.visibility ?? assessVisibility(fleet, undefined, new Map(), now);
   const reach = (r: ServerRecord) => visibility.unreachable.get(r.name);
   const book = options.advisories;
-  // A summary holds its outliers' records as of its making; what a view shows of a server is read afresh.
+  // A summary keeps an outlier's record once read, and it may lag since; what a view shows of a server is read afresh.
   const fresh = (r: ServerRecord) => fleet.current(r);
   const recordOf = recordIn(fleet);
   const one = query.cluster !== undefined ? fleet.digest(query.cluster, now) : undefined;

@@ -59,7 +59,7 @@ export const metricCatalogue = {
   nats_version_monitor_reports_served_total: counter("versions.report requests answered"),
   nats_version_monitor_report_builds_total: counter("Report renderings, by where they ran (worker: in the background; request: while a request waited)", "where"),
   nats_version_monitor_report_build_seconds: gauge("Duration of the latest background report rendering"),
-  nats_version_monitor_report_worker_heap_bytes: gauge("Heap in use by the report worker (its copy of the fleet), at its latest rendering; the process metrics show the main thread's"),
+  nats_version_monitor_report_worker_heap_bytes: gauge("Heap in use by the report worker (its copy of the fleet), typed arrays included, at its latest rendering; the process metrics show the main thread's"),
   nats_version_monitor_scrape_seconds: gauge("Time the previous scrape of this endpoint held the event loop to compute its samples"),
 } as const satisfies Record<string, MetricDefinition>;
 

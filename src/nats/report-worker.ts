@@ -69,8 +69,10 @@ if (parentPort) {
         const started = performance.now();
         const visibility = visibilityOf(fleet, msg.ctx);
         const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query, visibility));
-        // The worker's heap (its copy of the fleet) is its own: the process's heap figures do not show it.
-        const heapBytes = getHeapStatistics().used_heap_size;
+        // The worker's heap (its copy of the fleet) is its own: the process's heap figures do not show
+        // it. The fleet's columns are typed arrays, outside the heap: counted with it.
+        const { used_heap_size, external_memory } = getHeapStatistics();
+        const heapBytes = used_heap_size + external_memory;
         const reply: FromReportWorker = { type: "built", id: msg.id, ms: performance.now() - started, reports, visibility: visibilityFigures(visibility), heapBytes };
         port.postMessage(reply, reports.flatMap((r) => ("bytes" in r ? [r.bytes.buffer as ArrayBuffer] : [])));
         return;
