@@ -63,6 +63,8 @@ export class ReportShelf {
   #ops: FleetOp[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight: { id: number; revision: string; at: number } | undefined;
+  /** The ping round the worker was last sent, by what identifies its answers (a round's answers only grow). */
+  #sentRound: { id: string; at: number; size: number } | undefined;
   #seq = 0;
   /** The latest rendering: what it showed (revision, the report's instant) and when it ended on the monotonic clock. */
   #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
@@ -79,6 +81,7 @@ export class ReportShelf {
 
   /** Starts the worker; without one (it failed to start or died) reports are built on request. */
   start(): void {
+    this.#sentRound = undefined;
     const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
     const data: ReportWorkerData = { fleet: this.#opts.fleetPolicy, advisories: this.#opts.advisories };
     const url = new URL(`./report-worker.${ext}`, import.meta.url);
@@ -177,7 +180,16 @@ export class ReportShelf {
     const queries = [...this.#entries].map(([key, e]) => ({ key, query: e.query }));
     const id = ++this.#seq;
     this.#inFlight = { id, revision, at: ctx.now };
-    this.#post({ type: "build", id, ctx, queries });
+    // The names that answered the last ping (every server) go to the worker only when they changed:
+    // copied into every build message, they cost 2.6 ms of this thread per build at 100,000 servers.
+    const round = ctx.lastPing;
+    const sent = this.#sentRound;
+    if (round && sent && sent.id === round.id && sent.at === round.at && sent.size === round.answered.size) {
+      this.#post({ type: "build", id, ctx: { ...ctx, lastPing: undefined }, queries, sameRound: true });
+    } else {
+      this.#sentRound = round && { id: round.id, at: round.at, size: round.answered.size };
+      this.#post({ type: "build", id, ctx, queries });
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import type { MismatchPolicy } from "../core/mismatch-policy.js";
 import { judgeScopes, type ScopeVerdict } from "../core/scope-verdict.js";
 import { clustersToProbe } from "../core/reachability.js";
 import type { ReportQuery } from "../core/version-report.js";
+import type { PingRound } from "../core/ping-rounds.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
 import { renderReport, visibilityOf, type RenderedReport, type ReportContext, type ReportSources } from "./report-encoding.js";
@@ -21,7 +22,14 @@ export type ToReportWorker =
   | { readonly type: "ops"; readonly ops: readonly FleetOp[] }
   | { readonly type: "advisories"; readonly dataset: AdvisoryDataset }
   | { readonly type: "inventory"; readonly inventory: Inventory | null }
-  | { readonly type: "build"; readonly id: number; readonly ctx: ReportContext; readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[] }
+  | {
+      readonly type: "build";
+      readonly id: number;
+      readonly ctx: ReportContext;
+      readonly queries: readonly { readonly key: string; readonly query: ReportQuery }[];
+      /** The ping round is the one sent with an earlier build, unchanged: `ctx.lastPing` is left out. */
+      readonly sameRound?: true;
+    }
   | { readonly type: "judge"; readonly id: number; readonly now: number; readonly policy: MismatchPolicy; readonly since: ReadonlyMap<string, number> }
   | { readonly type: "probe-check"; readonly id: number; readonly now: number };
 
@@ -52,6 +60,8 @@ if (parentPort) {
   const fleet = new Fleet(data.fleet);
   let book = new AdvisoryBook(data.advisories, bundledReleases);
   let inventory: Inventory | undefined;
+  // The last ping round sent: later builds of the same round leave it out (see ReportShelf).
+  let round: PingRound | undefined;
   // Until this arrives, the main thread judges scopes itself rather than wait for the worker's start.
   port.postMessage({ type: "ready" } satisfies FromReportWorker);
   port.on("message", (msg: ToReportWorker) => {
@@ -67,8 +77,10 @@ if (parentPort) {
         return;
       case "build": {
         const started = performance.now();
-        const visibility = visibilityOf(fleet, msg.ctx);
-        const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, msg.ctx, key, query, visibility));
+        if (!msg.sameRound) round = msg.ctx.lastPing;
+        const ctx: ReportContext = msg.sameRound ? { ...msg.ctx, lastPing: round } : msg.ctx;
+        const visibility = visibilityOf(fleet, ctx);
+        const reports = msg.queries.map(({ key, query }) => render({ fleet, book, inventory }, ctx, key, query, visibility));
         // The worker's heap (its copy of the fleet) is its own: the process's heap figures do not show
         // it. The fleet's columns are typed arrays, outside the heap: counted with it.
         const { used_heap_size, external_memory } = getHeapStatistics();
