@@ -62,6 +62,8 @@ export interface MonitorOptions {
 /** After start, every server has answered the first ping well within this; only then are transitions judged. */
 const WARMUP_MS = 1500;
 const FORGET_CHECK_MS = 60_000;
+/** A change is judged this long after it arrived (see #evaluateSoon). */
+const EVALUATE_AFTER_CHANGE_MS = 10;
 /** The upgrade gate gives the servers this long to answer its questions... */
 const GATE_TIMEOUT_MS = 2000;
 /** ...and reuses their answers this long. */
@@ -138,6 +140,7 @@ export class VersionMonitor {
   readonly inventory: InventorySource;
   #book = new AdvisoryBook(bundledAdvisories, bundledReleases);
   readonly reports: ReportShelf;
+  #evaluation: NodeJS.Timeout | undefined;
   /** Bumped when the advisories or the inventory change: both show in reports. */
   #sourcesRevision = 0;
   readonly #rounds = new PingRounds();
@@ -355,6 +358,21 @@ export class VersionMonitor {
     return this.#service;
   }
 
+  /**
+   * A change is judged a moment later, not at once: a request that arrives with the change is
+   * answered first (judging, writing the scope's record and publishing its event took the main
+   * thread for about 3 ms, and a request arriving meanwhile waited), and a burst of changes is
+   * judged once.
+   */
+  #evaluateSoon(): void {
+    if (this.#evaluation) return;
+    this.#evaluation = setTimeout(() => {
+      this.#evaluation = undefined;
+      this.tracker.requestEvaluation();
+    }, EVALUATE_AFTER_CHANGE_MS);
+    this.#evaluation.unref();
+  }
+
   #observe(obs: ServerObservation): void {
     const now = this.now();
     const prevId = this.fleet.processId(obs.name);
@@ -368,7 +386,7 @@ export class VersionMonitor {
       const record = seen.record;
       if (prevId !== record.id && record.go === undefined) this.collector.pingVarz(record.name);
       this.store.save(record);
-      this.tracker.requestEvaluation();
+      this.#evaluateSoon();
     } else if (now - (this.store.savedLastSeen(obs.name) ?? 0) >= this.config.lastSeenFlushMs) {
       this.store.save(seen.record);
     }
@@ -505,6 +523,7 @@ export class VersionMonitor {
     await this.reports.stop();
     this.collector.stop();
     clearInterval(this.#forgetTimer);
+    clearTimeout(this.#evaluation);
     await this.keeper.stop();
     this.permissions.stop();
     await this.advisorySource.stop();
