@@ -29,6 +29,8 @@ export interface StoreStats {
 }
 
 const MAX_CAS_ATTEMPTS = 5;
+/** A write starts this long after its record was queued (see #scheduleSoon). */
+const WRITE_DELAY_MS = 10;
 /** Columns of what the store keeps per server. */
 const REVISION = 0;
 const SAVED_LAST_SEEN = 1;
@@ -86,6 +88,7 @@ export class ServerStore {
   /** The same keys, oldest first (a key removed meanwhile stays here, no longer waiting). */
   readonly #queue = new Fifo<string>();
   #nextTimer: NodeJS.Immediate | undefined;
+  #soonTimer: NodeJS.Timeout | undefined;
   readonly #retries = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -127,11 +130,22 @@ export class ServerStore {
     const key = encodeServerKey(record.name);
     this.#pending.set(key, record);
     if (this.#inFlight.has(key) || this.#waiting.has(key)) return;
-    if (this.#inFlight.size < MAX_WRITES_IN_FLIGHT) this.#drain(key);
-    else {
-      this.#waiting.add(key);
-      this.#queue.push(key);
-    }
+    this.#waiting.add(key);
+    this.#queue.push(key);
+    this.#scheduleSoon();
+  }
+
+  /**
+   * Writes start a moment after the change, not at once: a request that arrives with the change
+   * is answered first (encoding the record, the JetStream publish and the server's work on it
+   * stood between them), and a burst's writes start in batches.
+   */
+  #scheduleSoon(): void {
+    if (this.#soonTimer || this.#nextTimer) return;
+    this.#soonTimer = setTimeout(() => {
+      this.#soonTimer = undefined;
+      this.#next();
+    }, WRITE_DELAY_MS);
   }
 
   /** Writes a key's pending records one after the other, then hands its slot to the next key waiting. */
@@ -263,6 +277,7 @@ export class ServerStore {
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
+    clearTimeout(this.#soonTimer);
     for (const t of this.#retries) clearTimeout(t);
     this.#retries.clear();
   }
