@@ -79,8 +79,9 @@ export class LocalCluster {
         return await LocalCluster.#startOnce(specs, { ...opts, ...(dir !== undefined ? { dir } : {}) });
       } catch (err) {
         // A mixed-version cluster now and then never gets its JetStream meta group current (seen
-        // with a 2.9.10 meta leader); like a taken port, that is the servers', and a fresh start helps.
-        if (attempt >= 3 || !/address already in use|waiting for cluster routes, gateways and a JetStream meta leader/.test((err as Error).message)) throw err;
+        // with a 2.9.10 meta leader, and as a hub server whose /healthz never passed in a minute);
+        // like a taken port, that is the servers', and a fresh start helps.
+        if (attempt >= 3 || !/address already in use|waiting for cluster routes, gateways and a JetStream meta leader|waiting for \S+ \/healthz/.test((err as Error).message)) throw err;
       }
     }
   }
