@@ -21,8 +21,11 @@ test.before(async () => {
   await ctx.listener.flush();
   ctx.monitors = [await startMonitor(ctx.cluster), await startMonitor(ctx.cluster)];
   ctx.client = await connectAs(ctx.cluster, users.app);
-  // VARZ (the Go version) arrives shortly after the first advertisement.
-  await waitUntil("three servers with their Go versions", () => (ctx.monitors.every((m) => m.report().servers.filter((s) => s.go).length === 3) ? true : undefined), 20_000);
+  // VARZ (the Go version) arrives shortly after the first advertisement. Both instances answer
+  // requests (a queue group), each with its last rendering, which follows its fleet a build later:
+  // what each one serves is what must show the three servers, not only its fleet.
+  const served = (m: VersionMonitor) => JSON.parse(new TextDecoder().decode(m.encodedReport({}))) as VersionReport;
+  await waitUntil("three servers with their Go versions, served by both instances", () => (ctx.monitors.every((m) => served(m).servers.filter((s) => s.go).length === 3) ? true : undefined), 20_000);
 });
 
 test.after.always(async () => {
