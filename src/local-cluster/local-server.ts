@@ -88,7 +88,9 @@ export class LocalServer {
           const code = this.#child?.exitCode ?? this.#child?.signalCode;
           throw new GiveUp(`${this.name} exited (${code}): ${this.#lastLogLine()} (see ${this.dir})`);
         }
-        const res = await fetch(`${this.httpUrl}/healthz`).catch(() => {
+        // Bounded: should another process hold the port (taken between picking and binding), one that
+        // accepts and never answers HTTP would otherwise hold this wait, and the test, for ever.
+        const res = await fetch(`${this.httpUrl}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => {
           throw new Error(`not listening yet; last log line: ${this.#lastLogLine()}`);
         });
         return res.ok ? true : undefined;
@@ -108,7 +110,7 @@ export class LocalServer {
 
   /** Monitoring JSON from this server (/varz, /jsz, /routez, ...). */
   async monitor<T = Record<string, unknown>>(path: string): Promise<T> {
-    const res = await fetch(`${this.httpUrl}${path}`);
+    const res = await fetch(`${this.httpUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`${this.name} ${path}: HTTP ${res.status}`);
     return (await res.json()) as T;
   }

@@ -1,6 +1,6 @@
 import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../src/local-cluster/free-port.js";
@@ -10,10 +10,12 @@ import { threeVersions } from "../helpers/cluster.js";
 // The harness starts a whole cluster again when a port it picked was taken before the server bound
 // it; that needs the server's own reason, which used to be lost with its log (read before written).
 for (const binary of threeVersions()) {
-  test(`a server that cannot start says why, from its log (${binary.version})`, async (t) => {
+  // One at a time: each picks ports of its own, and the fewer picked at once, the fewer taken meanwhile.
+  test.serial(`a server that cannot start says why, from its log (${binary.version})`, async (t) => {
+    // A port the OS picks and this process holds: no other process can take it meanwhile.
     const held = createServer();
-    const port = await freePort();
-    await new Promise<void>((resolve) => held.listen(port, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => held.listen(0, "127.0.0.1", resolve));
+    const port = (held.address() as AddressInfo).port;
     const dir = mkdtempSync(join(tmpdir(), "nvm-clash-"));
     const server = new LocalServer(
       { name: "clash", cluster: "x", storeDir: join(dir, "js"), clientPort: port, clusterPort: await freePort(), httpPort: await freePort(), routes: [], jetstream: true },
