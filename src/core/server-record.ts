@@ -166,8 +166,21 @@ function versionChangedAt(prev: ServerRecord, obs: ServerObservation, newProcess
   return Math.min(now, Math.max(prev.lastSeen, obs.startedAt));
 }
 
+/** What a repeated advertisement is compared on: a record, or the fleet's slot of one (see ServerTable). */
+export interface RepeatFacts {
+  readonly id: string;
+  readonly version: string;
+  readonly cluster: string;
+  readonly domain: string;
+  readonly host: string;
+  readonly startedAt?: number | undefined;
+  readonly go?: string | undefined;
+  readonly gitCommit?: string | undefined;
+  readonly leaf?: true | undefined;
+}
+
 /** What the observation says is what the record says: only last-seen moves. */
-export function isRepeat(prev: ServerRecord, obs: ServerObservation): boolean {
+export function isRepeat(prev: RepeatFacts, obs: ServerObservation): boolean {
   return (
     obs.id === prev.id &&
     obs.version.text === prev.version &&

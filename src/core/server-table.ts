@@ -1,5 +1,5 @@
-import { ObservationKind, type ServerObservation } from "./observation.js";
-import { ServerState, VersionChangeKind, type ServerRecord, type VersionChange } from "./server-record.js";
+import type { ServerObservation } from "./observation.js";
+import { isRepeat, ServerState, VersionChangeKind, type RepeatFacts, type ServerRecord, type VersionChange } from "./server-record.js";
 import { NO_NAMES, type SortedNames } from "./sorted-names.js";
 import { StringPool } from "./string-pool.js";
 
@@ -50,15 +50,25 @@ class ProfilePool {
   }
 }
 
-/** Numbers by slot, grown by a quarter again as needed. */
-class Float64Column {
-  values = new Float64Array(0);
+/** Numbers by slot in a typed array, grown as needed (see ServerTable's #grow). */
+class Column<A extends Float64Array | Int32Array | Uint8Array> {
+  values: A;
+
+  constructor(private readonly make: (length: number) => A) {
+    this.values = make(0);
+  }
+
   grow(capacity: number): void {
-    const next = new Float64Array(capacity);
+    const next = this.make(capacity);
     next.set(this.values);
     this.values = next;
   }
 }
+
+const times = () => new Column((n) => new Float64Array(n));
+
+/** A time column's unknown (NaN) as undefined. */
+const known = (t: number): number | undefined => (t === t ? t : undefined);
 
 /**
  * The fleet's server records, stored by column: one slot per server, its times in typed arrays,
@@ -85,17 +95,20 @@ export class ServerTable {
   readonly #history = new Map<number, readonly VersionChange[]>();
   readonly #routes: SortedNames[] = [];
   readonly #gateways: SortedNames[] = [];
-  #state = new Uint8Array(0);
-  #flags = new Uint8Array(0);
-  #connections = new Int32Array(0);
+  readonly #state = new Column((n) => new Uint8Array(n));
+  readonly #flags = new Column((n) => new Uint8Array(n));
+  readonly #connections = new Column((n) => new Int32Array(n));
   /** NaN where unknown. */
-  readonly #startedAt = new Float64Column();
-  readonly #firstSeen = new Float64Column();
-  readonly #versionSince = new Float64Column();
-  readonly #lastSeen = new Float64Column();
-  readonly #stateSince = new Float64Column();
+  readonly #startedAt = times();
+  readonly #firstSeen = times();
+  readonly #versionSince = times();
+  readonly #lastSeen = times();
+  readonly #stateSince = times();
   /** When the latest STATSZ arrived; NaN before the first. */
-  readonly #sightedAt = new Float64Column();
+  readonly #sightedAt = times();
+  readonly #columns = [this.#state, this.#flags, this.#connections, this.#startedAt, this.#firstSeen, this.#versionSince, this.#lastSeen, this.#stateSince, this.#sightedAt];
+  /** One slot's facts for isRepeat, filled in place by repeats(). */
+  readonly #facts: { -readonly [K in keyof RepeatFacts]: RepeatFacts[K] } = { id: "", version: "", cluster: "", domain: "", host: "" };
 
   get size(): number {
     return this.#slots.size;
@@ -120,7 +133,7 @@ export class ServerTable {
       this.#routes[slot] = NO_NAMES;
       this.#gateways[slot] = NO_NAMES;
       this.#sightedAt.values[slot] = NaN;
-      this.#connections[slot] = 0;
+      this.#connections.values[slot] = 0;
     }
     this.#id[slot] = r.id;
     this.#host[slot] = r.host;
@@ -129,8 +142,8 @@ export class ServerTable {
     if (held) this.#profiles.release(held);
     if (usualHistory(r)) this.#history.delete(slot);
     else this.#history.set(slot, r.history.map((c) => this.#change(c)));
-    this.#state[slot] = STATE_CODE[r.state];
-    this.#flags[slot] = (this.#flags[slot]! & ~LEAF) | (r.leaf ? LEAF : 0);
+    this.#state.values[slot] = STATE_CODE[r.state];
+    this.#flags.values[slot] = (this.#flags.values[slot]! & ~LEAF) | (r.leaf ? LEAF : 0);
     this.#startedAt.values[slot] = r.startedAt ?? NaN;
     this.#firstSeen.values[slot] = r.firstSeen;
     this.#versionSince.values[slot] = r.versionSince;
@@ -150,14 +163,14 @@ export class ServerTable {
     this.#profile[slot] = undefined;
     this.#history.delete(slot);
     this.#routes[slot] = this.#gateways[slot] = NO_NAMES;
-    this.#flags[slot] = 0;
+    this.#flags.values[slot] = 0;
     this.#free.push(slot);
   }
 
   /** The record in a slot, made afresh. */
   record(slot: number): ServerRecord {
     const { cluster, domain, version, go, gitCommit } = this.#profile[slot]!;
-    const startedAt = this.#startedAt.values[slot]!;
+    const startedAt = this.startedAt(slot);
     const firstSeen = this.#firstSeen.values[slot]!;
     return {
       name: this.#name[slot]!,
@@ -168,12 +181,12 @@ export class ServerTable {
       version,
       ...(go !== undefined ? { go } : {}),
       ...(gitCommit !== undefined ? { gitCommit } : {}),
-      ...(startedAt === startedAt ? { startedAt } : {}),
-      ...((this.#flags[slot]! & LEAF) !== 0 ? { leaf: true as const } : {}),
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...((this.#flags.values[slot]! & LEAF) !== 0 ? { leaf: true as const } : {}),
       firstSeen,
       versionSince: this.#versionSince.values[slot]!,
       lastSeen: this.#lastSeen.values[slot]!,
-      state: STATES[this.#state[slot]!]!,
+      state: STATES[this.#state.values[slot]!]!,
       stateSince: this.#stateSince.values[slot]!,
       history: this.#history.get(slot) ?? [{ kind: VersionChangeKind.FirstSeen, version, at: firstSeen }],
     };
@@ -196,12 +209,11 @@ export class ServerTable {
   }
 
   state(slot: number): ServerState {
-    return STATES[this.#state[slot]!]!;
+    return STATES[this.#state.values[slot]!]!;
   }
 
   startedAt(slot: number): number | undefined {
-    const t = this.#startedAt.values[slot]!;
-    return t === t ? t : undefined;
+    return known(this.#startedAt.values[slot]!);
   }
 
   lastSeen(slot: number): number {
@@ -214,37 +226,38 @@ export class ServerTable {
     if (at > v[slot]!) v[slot] = at;
   }
 
-  /** What the observation says is what the slot says: only last-seen would move (see isRepeat). */
+  /**
+   * What the observation says is what the slot says: only last-seen would move (isRepeat, on the
+   * slot's facts, copied into one object kept for it: most advertisements are repeats, and none
+   * of them makes an object).
+   */
   repeats(slot: number, obs: ServerObservation): boolean {
-    const startedAt = this.#startedAt.values[slot]!;
+    const f = this.#facts;
     const p = this.#profile[slot]!;
-    return (
-      obs.id === this.#id[slot] &&
-      obs.version.text === p.version &&
-      (obs.kind === ObservationKind.Stats || obs.kind === ObservationKind.Varz) &&
-      obs.cluster === p.cluster &&
-      obs.domain === p.domain &&
-      obs.host === this.#host[slot] &&
-      (obs.startedAt === undefined || obs.startedAt === startedAt) &&
-      (obs.go === undefined || obs.go === p.go) &&
-      (obs.gitCommit === undefined || obs.gitCommit === p.gitCommit) &&
-      (obs.leaf === undefined || obs.leaf === ((this.#flags[slot]! & LEAF) !== 0))
-    );
+    f.id = this.#id[slot]!;
+    f.host = this.#host[slot]!;
+    f.version = p.version;
+    f.cluster = p.cluster;
+    f.domain = p.domain;
+    f.go = p.go;
+    f.gitCommit = p.gitCommit;
+    f.startedAt = this.startedAt(slot);
+    f.leaf = (this.#flags.values[slot]! & LEAF) !== 0 ? true : undefined;
+    return isRepeat(f, obs);
   }
 
   /** A server's latest STATSZ: whom it lists, its clients, JetStream, when it arrived. */
   sight(slot: number, routes: SortedNames, gateways: SortedNames, connections: number, jetstream: boolean, at: number): void {
     this.#routes[slot] = routes;
     this.#gateways[slot] = gateways;
-    this.#connections[slot] = connections;
-    this.#flags[slot] = (this.#flags[slot]! & ~JETSTREAM) | (jetstream ? JETSTREAM : 0);
+    this.#connections.values[slot] = connections;
+    this.#flags.values[slot] = (this.#flags.values[slot]! & ~JETSTREAM) | (jetstream ? JETSTREAM : 0);
     this.#sightedAt.values[slot] = at;
   }
 
   /** When the latest STATSZ of this server arrived; undefined before the first. */
   sightedAt(slot: number): number | undefined {
-    const t = this.#sightedAt.values[slot]!;
-    return t === t ? t : undefined;
+    return known(this.#sightedAt.values[slot]!);
   }
 
   routes(slot: number): SortedNames {
@@ -256,13 +269,13 @@ export class ServerTable {
   }
 
   connections(slot: number): number {
-    return this.#connections[slot]!;
+    return this.#connections.values[slot]!;
   }
 
   sighting(slot: number): Sighting | undefined {
     const at = this.sightedAt(slot);
     if (at === undefined) return undefined;
-    return { routes: this.#routes[slot]!, gateways: this.#gateways[slot]!, connections: this.#connections[slot]!, jetstream: (this.#flags[slot]! & JETSTREAM) !== 0, at };
+    return { routes: this.#routes[slot]!, gateways: this.#gateways[slot]!, connections: this.#connections.values[slot]!, jetstream: (this.#flags.values[slot]! & JETSTREAM) !== 0, at };
   }
 
   #change(c: VersionChange): VersionChange {
@@ -280,15 +293,7 @@ export class ServerTable {
 
   #grow(capacity: number): void {
     this.#capacity = capacity;
-    const bytes = <T extends Uint8Array | Int32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.#state = bytes(this.#state, (n) => new Uint8Array(n));
-    this.#flags = bytes(this.#flags, (n) => new Uint8Array(n));
-    this.#connections = bytes(this.#connections, (n) => new Int32Array(n));
-    for (const c of [this.#startedAt, this.#firstSeen, this.#versionSince, this.#lastSeen, this.#stateSince, this.#sightedAt]) c.grow(capacity);
+    for (const c of this.#columns) c.grow(capacity);
   }
 }
 
