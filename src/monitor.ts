@@ -392,7 +392,6 @@ export class VersionMonitor {
     }
   }
 
-
   #resolveConflict(ours: ServerRecord, stored: ServerRecord): ServerRecord {
     const current = this.fleet.get(ours.name) ?? ours;
     const merged = mergeRecords(current, stored);

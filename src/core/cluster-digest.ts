@@ -3,7 +3,7 @@ import { ScopeRole } from "./mismatch-policy.js";
 import { factsOf, type ScopeFacts } from "./scope-facts.js";
 import { compareByName, ServerState, type ServerRecord } from "./server-record.js";
 import { NO_NAMES, type SortedNames } from "./sorted-names.js";
-import { bucketByVersion, summarizeBuckets, type VersionBucket, type VersionSummary } from "./version-summary.js";
+import { bucketByVersion, recordIn, summarizeBuckets, type VersionBucket, type VersionSummary } from "./version-summary.js";
 
 /** Some servers of one cluster, digested for the scopes they belong to. */
 export interface ScopePart {
@@ -116,7 +116,7 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
     hub,
     leaf,
     // Outliers are looked up in the fleet when read: a lookup in this cluster's records would keep them all.
-    summary: summarizeBuckets([all.buckets], (name) => fleet.get(name)!),
+    summary: summarizeBuckets([all.buckets], recordIn(fleet)),
     unnamed: live.filter((r) => r.name === r.id).map((r) => r.name),
     expected: expectedNames,
     pointers,

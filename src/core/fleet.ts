@@ -94,8 +94,13 @@ export class Fleet {
 
   /** A server's record, made afresh: it is the caller's, and does not change with the fleet. */
   get(name: string): ServerRecord | undefined {
+    return this.#read(name, (t, slot) => t.record(slot));
+  }
+
+  /** One thing the table holds of a server, read without making its record; undefined for one the fleet does not hold. */
+  #read<T>(name: string, read: (table: ServerTable, slot: number) => T): T | undefined {
     const slot = this.#table.slot(name);
-    return slot === undefined ? undefined : this.#table.record(slot);
+    return slot === undefined ? undefined : read(this.#table, slot);
   }
 
   *records(): IterableIterator<ServerRecord> {
@@ -117,14 +122,12 @@ export class Fleet {
 
   /** The id of a server's current process; undefined for one the fleet does not hold. */
   processId(name: string): string | undefined {
-    const slot = this.#table.slot(name);
-    return slot === undefined ? undefined : this.#table.id(slot);
+    return this.#read(name, (t, slot) => t.id(slot));
   }
 
   /** When a server was last heard from; undefined for one the fleet does not hold. */
   lastSeen(name: string): number | undefined {
-    const slot = this.#table.slot(name);
-    return slot === undefined ? undefined : this.#table.lastSeen(slot);
+    return this.#read(name, (t, slot) => t.lastSeen(slot));
   }
 
   /** Every cluster that has a server, in no particular order. */
@@ -300,14 +303,12 @@ export class Fleet {
 
   /** What a server's latest STATSZ said about its routes and gateways. */
   sighting(name: string): Sighting | undefined {
-    const slot = this.#table.slot(name);
-    return slot === undefined ? undefined : this.#table.sighting(slot);
+    return this.#read(name, (t, slot) => t.sighting(slot));
   }
 
   /** When a server's latest STATSZ arrived (see sighting), without making the sighting. */
   sightedAt(name: string): number | undefined {
-    const slot = this.#table.slot(name);
-    return slot === undefined ? undefined : this.#table.sightedAt(slot);
+    return this.#read(name, (t, slot) => t.sightedAt(slot));
   }
 
   /** Client connections of a cluster's running servers, by their latest STATSZ. */

@@ -6,7 +6,7 @@ import { policyFor, ScopeRole, type MismatchPolicy } from "./mismatch-policy.js"
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { ScopeView } from "./mismatch-transition.js";
 import type { ServerRecord } from "./server-record.js";
-import { summarizeBuckets, type RecordOf, type VersionSummary } from "./version-summary.js";
+import { recordIn, recordsByName, summarizeBuckets, type RecordOf, type VersionSummary } from "./version-summary.js";
 
 /** One scope (the whole system, or one cluster) as of `now`: members, versions, classification. */
 export interface ScopeAnalysis {
@@ -32,8 +32,7 @@ export function analyzeScope(
   cluster?: string,
   role: ScopeRole = ScopeRole.Hub,
 ): ScopeAnalysis {
-  const byName = new Map(members.map((r) => [r.name, r]));
-  return analyzeParts(scope, [partOf(members)], (name) => byName.get(name)!, now, policy, sinceOf, cluster, role);
+  return analyzeParts(scope, [partOf(members)], recordsByName(members), now, policy, sinceOf, cluster, role);
 }
 
 /** A scope made of parts (see ClusterDigest); `maxNames` bounds the names its version groups list. */
@@ -112,9 +111,4 @@ export function scopeView(a: ScopeAnalysis): ScopeView {
     outliers: a.summary.outliers.map((o) => o.name).sort(),
     since: a.classification.since,
   };
-}
-
-/** The records of a fleet by name, for names a digest lists (so, held by the fleet). */
-export function recordIn(fleet: Fleet): RecordOf {
-  return (name) => fleet.get(name)!;
 }

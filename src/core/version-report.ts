@@ -4,7 +4,7 @@ import type { DuplicateName, Fleet } from "./fleet.js";
 import { defaultMismatchPolicy, type MismatchPolicy } from "./mismatch-policy.js";
 import { clusterScope, SYSTEM_SCOPE } from "./mismatch-record.js";
 import type { MismatchState, OutlierCause } from "./mismatch-state.js";
-import { analyzeCluster, analyzeParts, digestsOf, recordIn, systemParts, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
+import { analyzeCluster, analyzeParts, digestsOf, systemParts, type ScopeAnalysis, type SinceOf } from "./scope-analysis.js";
 import { compareNames } from "./sorted-names.js";
 import type { ClusterDigest } from "./cluster-digest.js";
 import { sliceMerged } from "./merge-sorted.js";
@@ -12,7 +12,7 @@ import { ScopeRole } from "./mismatch-policy.js";
 import { leavesView, type LeavesView } from "./leaf-view.js";
 import { gapRisk, type GapGrade } from "./version-gap.js";
 import type { ServerRecord } from "./server-record.js";
-import { targetOf, type Direction, type Outlier, type VersionSummary } from "./version-summary.js";
+import { recordIn, targetOf, type Direction, type Outlier, type VersionSummary } from "./version-summary.js";
 import { assessVisibility, type Visibility } from "./visibility.js";
 import type { AdvisoryBook, AdvisorySummary } from "./advisory-book.js";
 import { assessInventory, type Inventory } from "./inventory.js";
@@ -425,7 +425,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
 
 /** The inventory block: it reads every server in the filter, as an operator's inventory lists them all. */
 function inventoryOf(inventory: Inventory, fleet: Fleet, digests: readonly ClusterDigest[], summary: VersionSummary, limits: ReportLimits): InventoryView {
-  const live = digests.flatMap((d) => d.live.map((name) => fleet.get(name)!));
+  const live = digests.flatMap((d) => d.live.map(recordIn(fleet)));
   const known = digests.flatMap((d) => fleet.clusterRecords(d.cluster));
   return inventoryView(inventory, live, known, summary.outliers.map((o) => o.name), limits);
 }

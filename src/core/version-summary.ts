@@ -1,5 +1,6 @@
 import { gradeGap, GapGrade, maxGap } from "./version-gap.js";
 import { mergeSorted, sliceMerged } from "./merge-sorted.js";
+import type { Fleet } from "./fleet.js";
 import type { ServerRecord } from "./server-record.js";
 import { compareNames } from "./sorted-names.js";
 import { compareVersions, parseVersion, type Version } from "./version.js";
@@ -67,6 +68,18 @@ export interface VersionBucket {
 
 /** A server's record by name, as the fleet holds it now. */
 export type RecordOf = (name: string) => ServerRecord;
+
+/** The records of a fleet by name, for names a digest lists (so, held by the fleet). */
+export function recordIn(fleet: Pick<Fleet, "get">): RecordOf {
+  return (name) => fleet.get(name)!;
+}
+
+/** The records given, by name. */
+export function recordsByName(records: Iterable<ServerRecord>): RecordOf {
+  const byName = new Map<string, ServerRecord>();
+  for (const r of records) byName.set(r.name, r);
+  return (name) => byName.get(name)!;
+}
 
 class NamedOutlier implements Outlier {
   #record: ServerRecord | undefined;
@@ -156,7 +169,6 @@ export function summarizeBuckets(parts: Iterable<ReadonlyMap<string, VersionBuck
 
 /** Groups servers by version, picks the target and grades every outlier's gap. */
 export function summarizeVersions(records: Iterable<ServerRecord>): VersionSummary {
-  const byName = new Map<string, ServerRecord>();
-  for (const r of records) byName.set(r.name, r);
-  return summarizeBuckets([bucketByVersion(byName.values())], (name) => byName.get(name)!);
+  const all = [...records];
+  return summarizeBuckets([bucketByVersion(all)], recordsByName(all));
 }
