@@ -29,12 +29,22 @@ export interface ReportServiceOptions {
  */
 export async function startReportService(nc: NatsConnection, opts: ReportServiceOptions): Promise<Service> {
   let errors: EndpointErrors | undefined;
+  // nats.js asks the stats handler once per endpoint for one $SRV.STATS request: gather the
+  // figures once per turn of the event loop, not once per endpoint.
+  let figures: Record<string, unknown> | undefined;
+  const stats = (): Record<string, unknown> => {
+    if (figures === undefined) {
+      figures = opts.stats();
+      setImmediate(() => (figures = undefined));
+    }
+    return figures;
+  };
   const service = await new Svcm(nc).add({
     name: SERVICE_NAME,
     version: packageInfo.version,
     description: "Reports nats-server version mismatches in a cluster or super-cluster: rolling upgrade or stale, gap, action",
     metadata: { repository: "nats-version-monitor" },
-    statsHandler: () => Promise.resolve(opts.stats()),
+    statsHandler: () => Promise.resolve(stats()),
   });
   service.addEndpoint("report", {
     subject: REPORT_SUBJECT,

@@ -71,3 +71,23 @@ test.serial("PING, INFO and STATS validate against the micro schemas, before any
   const all = (await ctx.client.request("$SRV.STATS", "", { timeout: 2000 })).json<Stats>();
   t.true(validators.STATS(all), ajv.errorsText(validators.STATS.errors));
 });
+
+test.serial("one $SRV.STATS request gathers the service's figures once, not once per endpoint, and the next gathers them afresh", async (t) => {
+  const monitor = ctx.monitor as unknown as { stats: () => Record<string, unknown> };
+  const own = monitor.stats.bind(ctx.monitor);
+  let calls = 0;
+  monitor.stats = () => {
+    calls++;
+    return { ...own(), call: calls };
+  };
+  try {
+    const first = (await ctx.client.request("$SRV.STATS.version-monitor", "", { timeout: 2000 })).json<{ endpoints: { data: { call: number } }[] }>();
+    t.is(calls, 1);
+    t.deepEqual(first.endpoints.map((e) => e.data.call), [1, 1, 1]);
+    const second = (await ctx.client.request("$SRV.STATS.version-monitor", "", { timeout: 2000 })).json<{ endpoints: { data: { call: number } }[] }>();
+    t.is(calls, 2);
+    t.deepEqual(second.endpoints.map((e) => e.data.call), [2, 2, 2]);
+  } finally {
+    delete (monitor as { stats?: unknown }).stats;
+  }
+});
