@@ -1,7 +1,7 @@
 import { digestCluster, type ClusterDigest } from "./cluster-digest.js";
 import { ObservationKind, type ServerObservation, type StatszFacts } from "./observation.js";
 import { applyObservation, ServerState, type ServerRecord } from "./server-record.js";
-import { ServerTable, type Sighting } from "./server-table.js";
+import { ServerTable, type ReachFacts, type Sighting } from "./server-table.js";
 import { sameNames, sortedNames, SortedNamesPool } from "./sorted-names.js";
 import { StringPool } from "./string-pool.js";
 
@@ -304,6 +304,11 @@ export class Fleet {
   /** What a server's latest STATSZ said about its routes and gateways. */
   sighting(name: string): Sighting | undefined {
     return this.#read(name, (t, slot) => t.sighting(slot));
+  }
+
+  /** What the reachability check reads of a server, without making its record. */
+  reachFacts(name: string): ReachFacts | undefined {
+    return this.#read(name, (t, slot) => t.reachFacts(slot));
   }
 
   /** When a server's latest STATSZ arrived (see sighting), without making the sighting. */

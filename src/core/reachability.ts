@@ -1,7 +1,8 @@
 import type { Fleet } from "./fleet.js";
 import type { ClusterDigest } from "./cluster-digest.js";
 import { digestsOf } from "./scope-analysis.js";
-import { ServerState, type ServerRecord } from "./server-record.js";
+import { ServerState } from "./server-record.js";
+import type { ReachFacts } from "./server-table.js";
 import { compareVersions, parseVersion } from "./version.js";
 import { listsName } from "./sorted-names.js";
 
@@ -32,48 +33,52 @@ export function advertisementIntervalMs(version: string): number {
 /**
  * A cluster's servers that should be answering: running and not yet past --offline-after, as they
  * are now. One in lame duck mode is on its way out; its silence is expected, and often its
- * SHUTDOWN never arrives.
+ * SHUTDOWN never arrives. Read once per check: the helpers below never look a server up again
+ * (at 100,000 servers, looking up each peer's sighting for each member took most of a check).
  */
-function watched(fleet: Fleet, d: ClusterDigest): ServerRecord[] {
-  const out: ServerRecord[] = [];
+function watched(fleet: Fleet, d: ClusterDigest): ReachFacts[] {
+  const out: ReachFacts[] = [];
   for (const name of d.live) {
-    const r = fleet.get(name)!;
-    if (r.state === ServerState.Running) out.push(r);
+    const m = fleet.reachFacts(name)!;
+    if (m.state === ServerState.Running) out.push(m);
   }
   return out;
 }
 
-/** The member heard from last by STATSZ, and when. */
-function latestSighting(fleet: Fleet, members: readonly ServerRecord[]): { name: string; at: number } | undefined {
-  let latest: { name: string; at: number } | undefined;
-  for (const m of members) {
-    const at = fleet.sighting(m.name)?.at;
-    if (at !== undefined && (!latest || at > latest.at)) latest = { name: m.name, at };
-  }
+/** The member heard from last by STATSZ. */
+function latestSighting(members: readonly ReachFacts[]): ReachFacts | undefined {
+  let latest: ReachFacts | undefined;
+  for (const m of members) if (m.sightedAt !== undefined && (!latest || m.sightedAt > latest.sightedAt!)) latest = m;
   return latest;
 }
 
-/** Whether a peer heard after `since` no longer lists `r` among its routes. */
-function droppedByPeer(fleet: Fleet, r: ServerRecord, peers: readonly ServerRecord[], since: number, latest: { name: string; at: number } | undefined): boolean {
-  // Nobody heard after `since` (the server itself is never heard after its own last-seen): nobody
-  // can have dropped it since. Answered without looking at every peer, which made this check
+/** Whether a peer heard after `r` was last seen no longer lists it among its routes. */
+function droppedByPeer(r: ReachFacts, peers: readonly ReachFacts[], latest: ReachFacts | undefined): boolean {
+  // Nobody heard after r (the server itself is never heard after its own last-seen): nobody can
+  // have dropped it since. Answered without looking at every peer, which made this check
   // quadratic in a cluster's size.
-  if (!latest || latest.name === r.name || latest.at <= since) return false;
-  return peers.some((p) => {
-    const s = p !== r ? fleet.sighting(p.name) : undefined;
-    return s !== undefined && s.at > since && !listsName(s.routes, r.name);
-  });
+  if (!latest || latest === r || latest.sightedAt! <= r.lastSeen) return false;
+  return peers.some((p) => p !== r && p.sightedAt !== undefined && p.sightedAt > r.lastSeen && !listsName(p.routes, r.name));
 }
 
+/** Advertisement intervals by version string: a check reads every member's, and most share a few versions. */
+const intervals = new Map<string, number>();
+
 /** When a member would be overdue, at the earliest (its last-seen only moves later). */
-const dueAt = (r: ServerRecord) => r.lastSeen + advertisementIntervalMs(r.version) + ReachabilityTiming.silenceSlackMs;
+function dueAt(m: ReachFacts): number {
+  let interval = intervals.get(m.version);
+  if (interval === undefined) {
+    if (intervals.size >= 1024) intervals.clear();
+    intervals.set(m.version, (interval = advertisementIntervalMs(m.version)));
+  }
+  return m.lastSeen + interval + ReachabilityTiming.silenceSlackMs;
+}
 
 /** Every member's latest STATSZ lists every other member as a route. */
-function fullyRouted(fleet: Fleet, members: readonly ServerRecord[]): boolean {
+function fullyRouted(members: readonly ReachFacts[]): boolean {
   for (const p of members) {
-    const s = fleet.sighting(p.name);
-    if (!s) return false;
-    for (const r of members) if (r !== p && !listsName(s.routes, r.name)) return false;
+    if (p.sightedAt === undefined) return false;
+    for (const r of members) if (r !== p && !listsName(p.routes, r.name)) return false;
   }
   return true;
 }
@@ -96,9 +101,9 @@ export function clustersToProbe(fleet: Fleet, now: number): string[] {
     if (now < (quietUntil.get(d) ?? -Infinity)) continue;
     const members = watched(fleet, d);
     if (members.length === 0) continue;
-    const sighted = latestSighting(fleet, members);
-    if (members.some((r) => now > dueAt(r) || droppedByPeer(fleet, r, members, r.lastSeen, sighted))) out.push(cluster);
-    else if (fullyRouted(fleet, members)) {
+    const sighted = latestSighting(members);
+    if (members.some((r) => now > dueAt(r) || droppedByPeer(r, members, sighted))) out.push(cluster);
+    else if (fullyRouted(members)) {
       let until = Infinity;
       for (const r of members) until = Math.min(until, dueAt(r));
       quietUntil.set(d, until);
@@ -131,13 +136,12 @@ export function unreachableServers(fleet: Fleet, now: number, probesDelivered = 
     const members = watched(fleet, d);
     // One pass over the route lists of the members that answered, not one per silent member: a
     // cluster whose servers all stay silent (or list no one) cost members² before.
-    const unlisted = new Map<string, ServerRecord>();
+    const unlisted = new Map<string, ReachFacts>();
     for (const r of members) if (r.lastSeen < probed) unlisted.set(r.name, r);
     for (const p of members) {
       if (unlisted.size === 0) break;
-      const s = fleet.sighting(p.name);
-      if (s === undefined || s.at < probed) continue;
-      for (const name of s.routes) if (name !== p.name) unlisted.delete(name);
+      if (p.sightedAt === undefined || p.sightedAt < probed) continue;
+      for (const name of p.routes) if (name !== p.name) unlisted.delete(name);
     }
     for (const r of unlisted.values()) out.set(r.name, r.lastSeen);
   }

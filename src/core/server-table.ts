@@ -12,6 +12,21 @@ export interface Sighting {
   readonly at: number;
 }
 
+/**
+ * What telling a dead server from a quiet one reads of a server (see reachability.ts): read from
+ * the columns, so that checking every cluster twice a second makes no record.
+ */
+export interface ReachFacts {
+  readonly name: string;
+  readonly state: ServerState;
+  readonly version: string;
+  readonly lastSeen: number;
+  /** When its latest STATSZ arrived; undefined before the first. */
+  readonly sightedAt: number | undefined;
+  /** Whom that STATSZ listed as routes. */
+  readonly routes: SortedNames;
+}
+
 const STATES: readonly ServerState[] = [ServerState.Running, ServerState.LameDuck, ServerState.ShutDown];
 const STATE_CODE: Readonly<Record<ServerState, number>> = { running: 0, "lame-duck": 1, "shut-down": 2 };
 const LEAF = 1;
@@ -270,6 +285,10 @@ export class ServerTable {
 
   connections(slot: number): number {
     return this.#connections.values[slot]!;
+  }
+
+  reachFacts(slot: number): ReachFacts {
+    return { name: this.#name[slot]!, state: this.state(slot), version: this.version(slot), lastSeen: this.lastSeen(slot), sightedAt: this.sightedAt(slot), routes: this.#routes[slot]! };
   }
 
   sighting(slot: number): Sighting | undefined {
