@@ -104,3 +104,23 @@ test("many servers: the columns grow and every record stays whole", (t) => {
   }
   t.is(table.record(table.slot("m0")!).cluster, "moved");
 });
+
+test("reach facts are the record's state, version and last-seen and the latest sighting, for every slot", (t) => {
+  const table = new ServerTable();
+  const all = records();
+  for (const [i, r] of all.entries()) {
+    const slot = table.put(r);
+    if (i % 2 === 0) table.sight(slot, [`s${i + 1}`, `s${i + 2}`], [], 3, false, 20_000 + i);
+  }
+  for (const [i, r] of all.entries()) {
+    const slot = table.slot(r.name)!;
+    t.deepEqual(table.reachFacts(slot), {
+      name: r.name,
+      state: r.state,
+      version: r.version,
+      lastSeen: r.lastSeen,
+      sightedAt: i % 2 === 0 ? 20_000 + i : undefined,
+      routes: i % 2 === 0 ? [`s${i + 1}`, `s${i + 2}`] : [],
+    }, r.name);
+  }
+});
