@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { ConfigError } from "../../src/config/config-error.js";
@@ -7,6 +6,7 @@ import { describeConnection } from "../../src/config/connection-config.js";
 import { parseDuration } from "../../src/config/duration.js";
 import { formatAgo } from "../../src/core/format-ago.js";
 import { resolveMonitorConfig } from "../../src/config/monitor-config.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 test("defaults: local server, bucket version-monitor, auto replicas, 30 s poll", (t) => {
   const c = resolveMonitorConfig({}, {});
@@ -47,7 +47,7 @@ test("the system connection never inherits the application credentials", (t) => 
 });
 
 test("a natscli context supplies url and credentials", (t) => {
-  const home = mkdtempSync(join(tmpdir(), "nvm-ctx-"));
+  const home = tempDir("nvm-ctx-");
   mkdirSync(join(home, "nats", "context"), { recursive: true });
   writeFileSync(join(home, "nats", "context", "prod.json"), JSON.stringify({ url: "nats://ctx:4222", user: "u", password: "p", description: "x" }));
   const c = resolveMonitorConfig({ context: "prod" }, { XDG_CONFIG_HOME: home });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
@@ -29,7 +29,10 @@ export const users = {
 const live = new Set<LocalCluster>();
 // Whatever happens to a test (timeout, crash), no nats-server outlives the test process.
 process.once("exit", () => {
-  for (const c of live) c.kill();
+  for (const c of live) {
+    c.kill();
+    rmSync(c.dir, { recursive: true, force: true });
+  }
 });
 
 /** Installed nats-server versions, oldest first; at least three distinct ones are required. */
@@ -39,20 +42,31 @@ export function threeVersions(): [ServerBinary, ServerBinary, ServerBinary] {
   return [all[0]!, all[Math.floor(all.length / 2)]!, all.at(-1)!];
 }
 
+/**
+ * Servers and their JetStream stores in a directory of the test's own, removed when the cluster
+ * stops (or fails to start): left behind, a full test run leaves gigabytes in the temporary
+ * directory, and a full disk fails JetStream writes in every later run.
+ */
 export async function startCluster(specs: ClusterSpec[], namePrefix = "", accountsConf?: string): Promise<LocalCluster> {
-  const cluster = await LocalCluster.start(specs, {
-    dir: mkdtempSync(join(tmpdir(), "nvm-test-")),
-    namePrefix,
-    ...(accountsConf !== undefined ? { accountsConf } : {}),
-  });
-  live.add(cluster);
-  return cluster;
+  const dir = mkdtempSync(join(tmpdir(), "nvm-test-"));
+  try {
+    const cluster = await LocalCluster.start(specs, { dir, namePrefix, ...(accountsConf !== undefined ? { accountsConf } : {}) });
+    live.add(cluster);
+    return cluster;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export async function stopCluster(cluster: LocalCluster | undefined): Promise<void> {
   if (!cluster) return;
-  await cluster.stop();
-  live.delete(cluster);
+  try {
+    await cluster.stop();
+  } finally {
+    live.delete(cluster);
+    rmSync(cluster.dir, { recursive: true, force: true });
+  }
 }
 
 /** The service's configuration against a test cluster, with its least-privileged users. */

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
 import { createAccount, createOperator, createUser } from "@nats-io/nkeys";
+import { tempDir } from "./temp-dir.js";
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -12,7 +12,7 @@ const dec = (b: Uint8Array) => new TextDecoder().decode(b);
  * memory resolver, and one creds file per account. Returns the server config to include.
  */
 export async function operatorSetup(): Promise<{ conf: string; appCreds: string; sysCreds: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "nvm-creds-"));
+  const dir = tempDir("nvm-creds-");
   const operator = createOperator();
   const sys = createAccount();
   const app = createAccount();
@@ -47,7 +47,7 @@ function openssl(args: string[], cwd: string): void {
 
 /** A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
 export function tlsSetup(): { dir: string; ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string } {
-  const dir = mkdtempSync(join(tmpdir(), "nvm-tls-"));
+  const dir = tempDir("nvm-tls-");
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl(["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=nvm-test-ca"], dir);
   for (const [name, ext] of [

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -10,6 +9,7 @@ import type { VersionMonitor } from "../../src/monitor.js";
 import { runCli } from "../helpers/cli.js";
 import { EventLog } from "../helpers/events.js";
 import { connectAs, startCluster, startMonitor, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const [oldest, middle, newest] = threeVersions();
 const ctx = {} as { cluster: LocalCluster; monitors: VersionMonitor[]; client: NatsConnection; listener: NatsConnection; events: EventLog };
@@ -72,7 +72,7 @@ test.serial("each server lists the advisories of its own version; the dataset an
 });
 
 test.serial("a newer dataset loaded at runtime changes the report on every instance", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "nvm-advisories-"));
+  const dir = tempDir("nvm-advisories-");
   const file = join(dir, "newer.json");
   const newer = {
     ...bundledAdvisories,
@@ -123,7 +123,7 @@ test.serial("a newer dataset loaded at runtime changes the report on every insta
 
 test.serial("an inventory with one pinned server off its pin, one missing entry and one unexpected server: exactly those three findings", async (t) => {
   const [first, second, third] = [...ctx.monitors[0]!.report().servers].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const dir = mkdtempSync(join(tmpdir(), "nvm-inventory-"));
+  const dir = tempDir("nvm-inventory-");
   const file = join(dir, "inventory.yaml");
   writeFileSync(
     file,

@@ -1,11 +1,11 @@
 import test from "ava";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../src/local-cluster/free-port.js";
 import { LocalServer } from "../../src/local-cluster/local-server.js";
-import { threeVersions } from "../helpers/cluster.js";
+import { startCluster, stopCluster, threeVersions } from "../helpers/cluster.js";
 
 // The harness starts a whole cluster again when a port it picked was taken before the server bound
 // it; that needs the server's own reason, which used to be lost with its log (read before written).
@@ -33,3 +33,14 @@ for (const binary of threeVersions()) {
     }
   });
 }
+
+// Left behind, every test run's JetStream stores filled the disk (80 GB in /tmp), and JetStream
+// writes then failed in every later run.
+test.serial("a test cluster's servers and their stores are removed from disk when it stops", async (t) => {
+  const [, , newest] = threeVersions();
+  const cluster = await startCluster([{ name: "tidy", binaries: [newest.path, newest.path] }]);
+  const dir = cluster.dir;
+  t.true(readdirSync(dir).length >= 2, "a directory per server");
+  await stopCluster(cluster);
+  t.false(existsSync(dir));
+});

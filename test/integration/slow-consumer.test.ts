@@ -1,10 +1,10 @@
 import test from "ava";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync} from "node:fs";
 import { join } from "node:path";
 import { VersionMonitor } from "../../src/monitor.js";
 import { captureLogger, connectAs, monitorConfig, startCluster, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
 import { SimulatedServers } from "../helpers/simulated-servers.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const [, middle, newest] = threeVersions();
 
@@ -12,7 +12,7 @@ const [, middle, newest] = threeVersions();
 // small (64 KiB pending, a 200 ms write deadline) and a flood of advertisements is more than the
 // monitor reads in time. The loss must not be silent, and the picture must come back complete.
 test("a flood that makes the system connection a slow consumer is counted, said, and recovered from", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "nvm-slow-"));
+  const dir = tempDir("nvm-slow-");
   const accounts = join(dir, "accounts.conf");
   writeFileSync(accounts, readFileSync(new URL("../../nats-conf/accounts.conf", import.meta.url), "utf8") + "\nmax_payload: 32768\nmax_pending: 65536\nwrite_deadline: \"200ms\"\n");
   const cluster = await startCluster([{ name: "slow", binaries: [newest.path, middle.path] }], "", accounts);

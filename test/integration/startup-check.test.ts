@@ -1,11 +1,11 @@
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync} from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 import { runCli, spawnCli, type CliResult } from "../helpers/cli.js";
 import { startCluster, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const [oldest, , newest] = threeVersions();
 
@@ -32,7 +32,7 @@ function mistakenAccounts(): string {
   if (!withUsers.includes("sys-noping") || !withUsers.includes("monitor-nomismatch") || !withUsers.includes("NOJS")) {
     throw new Error("nats-conf/accounts.conf changed shape: update mistakenAccounts()");
   }
-  const path = join(mkdtempSync(join(tmpdir(), "nvm-accounts-")), "accounts.conf");
+  const path = join(tempDir("nvm-accounts-"), "accounts.conf");
   writeFileSync(path, withUsers);
   return path;
 }
