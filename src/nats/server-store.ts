@@ -19,6 +19,8 @@ export interface StoreOptions {
   readonly resolveConflict: (ours: ServerRecord, stored: ServerRecord) => ServerRecord;
   /** Told of every write that failed for good, e.g. so that a deleted bucket is noticed at once. */
   readonly onWriteFailed?: () => void;
+  /** After a failed write is logged, those that follow are summed up in one line this much later (default 10 s). */
+  readonly failureLogMs?: number;
 }
 
 export interface StoreStats {
@@ -35,6 +37,11 @@ const WRITE_DELAY_MS = 10;
 const REVISION = 0;
 const SAVED_LAST_SEEN = 1;
 const RETRY_DELAY_MS = 1000;
+/**
+ * An outage of JetStream (a full disk, a lost quorum) fails the write of every key, and each is
+ * retried every second: one line for the first, then one that sums up the rest, at most this often.
+ */
+const FAILURE_LOG_MS = 10_000;
 /**
  * Writes in flight at once, across keys. A burst of 100,000 new servers otherwise started 100,000
  * KV requests at once: memory for every one of them, and a JetStream leader flooded.
@@ -90,6 +97,8 @@ export class ServerStore {
   #nextTimer: NodeJS.Immediate | undefined;
   #soonTimer: NodeJS.Timeout | undefined;
   readonly #retries = new Set<NodeJS.Timeout>();
+  /** Failed writes since the last one logged, while their summary is due. */
+  #failures: { count: number; key: string; err: string; timer: NodeJS.Timeout } | undefined;
   #closed = false;
 
   constructor(
@@ -229,7 +238,7 @@ export class ServerStore {
   /** JetStream can be briefly unavailable (a server of the bucket restarting): try again soon. */
   #failed(key: string, record: ServerRecord, err: unknown): void {
     this.stats.errors++;
-    this.opts.log.warn({ key, err: (err as Error).message }, "KV write failed; retrying in 1s");
+    this.#tellFailure(key, (err as Error).message);
     this.opts.onWriteFailed?.();
     if (this.#closed) return;
     const timer = setTimeout(() => {
@@ -273,6 +282,26 @@ export class ServerStore {
     }
   }
 
+  #tellFailure(key: string, err: string): void {
+    const held = this.#failures;
+    if (held) {
+      Object.assign(held, { count: held.count + 1, key, err });
+      return;
+    }
+    this.opts.log.warn({ key, err }, "KV write failed; retrying in 1s");
+    const timer = setTimeout(() => this.#sumUpFailures(), this.opts.failureLogMs ?? FAILURE_LOG_MS);
+    timer.unref();
+    this.#failures = { count: 0, key, err, timer };
+  }
+
+  #sumUpFailures(): void {
+    const held = this.#failures;
+    this.#failures = undefined;
+    if (!held || held.count === 0) return;
+    clearTimeout(held.timer);
+    this.opts.log.warn({ failed: held.count, last_key: held.key, err: held.err }, "more KV writes failed; each is retried in 1s");
+  }
+
   /** Flushes, then stops retrying failed writes. */
   async close(): Promise<void> {
     await this.flush();
@@ -280,5 +309,6 @@ export class ServerStore {
     clearTimeout(this.#soonTimer);
     for (const t of this.#retries) clearTimeout(t);
     this.#retries.clear();
+    this.#sumUpFailures();
   }
 }

@@ -1,7 +1,7 @@
 import test from "ava";
 import { openBucket, ServerStore } from "../../src/nats/server-store.js";
 import { Fleet } from "../../src/core/fleet.js";
-import { captureLogger, connectAs, startCluster, stopCluster, threeVersions, users } from "../helpers/cluster.js";
+import { captureLogger, connectAs, startCluster, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
 import { observation } from "../helpers/observations.js";
 import type { LocalCluster } from "../../src/local-cluster/local-cluster.js";
 
@@ -52,4 +52,37 @@ test("a burst of writes is bounded in flight, coalesced per key, and every newes
   } finally {
     await nc.close();
   }
+});
+
+// A full disk or a lost quorum fails the write of every key, and each is retried every second.
+test("an outage that fails every write is told in a line and a sum, not a line per key and retry, and every record lands after it", async (t) => {
+  const [, , newest] = threeVersions();
+  const own = await startCluster([{ name: "outage", binaries: [newest.path] }]);
+  t.teardown(() => stopCluster(own));
+  const nc = await connectAs(own, users.admin);
+  t.teardown(() => nc.close());
+  const { log, lines } = captureLogger("warn");
+  const kv = await openBucket(nc, "store-outage", 1, log);
+  let down = true;
+  const failing = Object.create(kv) as typeof kv;
+  failing.create = async (...args: Parameters<typeof kv.create>) => {
+    if (down) throw new Error("insufficient storage resources available");
+    return kv.create(...args);
+  };
+  const store = new ServerStore(failing, nc, { bucket: "store-outage", log, resolveConflict: (ours) => ours, failureLogMs: 4000 });
+  const fleet = new Fleet({ offlineAfterMs: 60_000 });
+  const N = 300;
+  for (let i = 0; i < N; i++) store.save(fleet.observe(observation(`o-${i}`, "2.10.27", { id: `o-${i}` }), 1_000).record);
+  const told = () => lines().filter((l) => /KV write/.test(String(l["msg"])));
+  await waitUntil("every key's write failed", () => (store.stats.errors >= N ? true : undefined), 20_000, 10);
+  t.deepEqual(told().map((l) => l["msg"]), ["KV write failed; retrying in 1s"], "the first failure only, so far");
+  const sum = await waitUntil("the sum", () => told().find((l) => l["msg"] === "more KV writes failed; each is retried in 1s"), 10_000);
+  t.true((sum["failed"] as number) >= N - 1, `${sum["failed"]} failures summed up`);
+  t.is(sum["err"], "insufficient storage resources available");
+  const during = told().length;
+  t.true(during <= 3, `${during} lines for ${store.stats.errors} failed writes`);
+  down = false;
+  await waitUntil("every record written", async () => ((await store.loadAll()).length === N ? true : undefined), 20_000, 200);
+  await store.close();
+  t.true(told().length <= during + 2, "the failures still being summed up are told at close, once");
 });
