@@ -297,9 +297,9 @@ export class ServerStore {
   #sumUpFailures(): void {
     const held = this.#failures;
     this.#failures = undefined;
-    if (!held || held.count === 0) return;
+    if (!held) return;
     clearTimeout(held.timer);
-    this.opts.log.warn({ failed: held.count, last_key: held.key, err: held.err }, "more KV writes failed; each is retried in 1s");
+    if (held.count > 0) this.opts.log.warn({ failed: held.count, last_key: held.key, err: held.err }, "more KV writes failed; each is retried in 1s");
   }
 
   /** Flushes, then stops retrying failed writes. */
