@@ -33,8 +33,20 @@ const IDLE_TICK_MS = 10_000;
 /** A query not asked for this long is no longer rendered (the whole-system one always is). */
 const WARM_MS = 60_000;
 const MAX_QUERIES = 64;
-/** Rendering gets at most about a third of a core: the next build waits twice as long as the last took. */
+/** Rendering gets at most about a third of a core: the next build waits twice as long as the last took... */
 const BUILD_GAP_FACTOR = 2;
+/**
+ * ...but never longer than this. A worker's first rendering runs cold (its code not compiled yet, on
+ * a machine busy starting everything else) and took seconds under a loaded test run: the pause
+ * after it kept the first rendering, of a fleet still empty, served for seconds after the servers
+ * were known.
+ */
+const MAX_BUILD_GAP_MS = 500;
+
+/** When the next rendering may start, after one that ended at `endedAt` (monotonic clock) and took `ms`. */
+export function nextBuildAt(endedAt: number, ms: number): number {
+  return endedAt + Math.min(BUILD_GAP_FACTOR * ms, MAX_BUILD_GAP_MS);
+}
 /** Journal entries sent to the worker in one message, so that a burst never piles up in memory. */
 const OPS_PER_MESSAGE = 5000;
 const DEFAULT_KEY = "{}";
@@ -52,7 +64,8 @@ interface Entry {
  * copy of the fleet (from the journal of changes) and renders every query asked lately whenever
  * something changes and once a second; a request is answered with the last complete rendering, so
  * it never waits for a build. Only a query nobody asked before is built while its request waits.
- * Served renderings lag the fleet by at most one check interval plus one build.
+ * Served renderings lag the fleet by at most one check interval, the pause after the last build
+ * (twice its time, at most MAX_BUILD_GAP_MS) and one build.
  */
 export class ReportShelf {
   readonly #opts: ReportShelfOptions;
@@ -170,7 +183,7 @@ export class ReportShelf {
     const now = this.#opts.now();
     const built = this.#built;
     // Pacing is about this process's CPU, so it runs on the monotonic clock, never the injected one.
-    if (built && performance.now() - built.endedAt < BUILD_GAP_FACTOR * built.ms) return;
+    if (built && performance.now() < nextBuildAt(built.endedAt, built.ms)) return;
     const revision = this.#opts.revision();
     const tick = now - this.#askedAt < WARM_MS ? TICK_MS : IDLE_TICK_MS;
     const unrendered = [...this.#entries.values()].some((e) => !e.rendered);
