@@ -24,10 +24,19 @@ export const ReachabilityTiming = {
 
 const V2_10 = parseVersion("2.10.0")!;
 
+/** Intervals by version string: the probe check asks for every member's twice a second, and a fleet runs few versions. */
+const intervals = new Map<string, number>();
+
 /** How often a server sends STATSZ on its own: every 30 s before 2.10, every 10 s since (server/events.go). */
 export function advertisementIntervalMs(version: string): number {
-  const v = parseVersion(version);
-  return v && compareVersions(v, V2_10) < 0 ? 30_000 : 10_000;
+  let interval = intervals.get(version);
+  if (interval === undefined) {
+    const v = parseVersion(version);
+    interval = v && compareVersions(v, V2_10) < 0 ? 30_000 : 10_000;
+    if (intervals.size >= 1024) intervals.clear();
+    intervals.set(version, interval);
+  }
+  return interval;
 }
 
 /**
@@ -61,18 +70,8 @@ function droppedByPeer(r: ReachFacts, peers: readonly ReachFacts[], latest: Reac
   return peers.some((p) => p !== r && p.sightedAt !== undefined && p.sightedAt > r.lastSeen && !listsName(p.routes, r.name));
 }
 
-/** Advertisement intervals by version string: a check reads every member's, and most share a few versions. */
-const intervals = new Map<string, number>();
-
 /** When a member would be overdue, at the earliest (its last-seen only moves later). */
-function dueAt(m: ReachFacts): number {
-  let interval = intervals.get(m.version);
-  if (interval === undefined) {
-    if (intervals.size >= 1024) intervals.clear();
-    intervals.set(m.version, (interval = advertisementIntervalMs(m.version)));
-  }
-  return m.lastSeen + interval + ReachabilityTiming.silenceSlackMs;
-}
+const dueAt = (m: ReachFacts) => m.lastSeen + advertisementIntervalMs(m.version) + ReachabilityTiming.silenceSlackMs;
 
 /** Every member's latest STATSZ lists every other member as a route. */
 function fullyRouted(members: readonly ReachFacts[]): boolean {
