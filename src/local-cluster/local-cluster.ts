@@ -237,8 +237,9 @@ export class LocalCluster {
     if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Synchronous last resort (process exit handlers): kills every process. */
+  /** Synchronous last resort (process exit handlers): kills every process, and removes the directory it made. */
   kill(): void {
     for (const s of this.servers) s.kill();
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

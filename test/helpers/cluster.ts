@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Writable } from "node:stream";
@@ -29,10 +26,7 @@ export const users = {
 const live = new Set<LocalCluster>();
 // Whatever happens to a test (timeout, crash), no nats-server outlives the test process.
 process.once("exit", () => {
-  for (const c of live) {
-    c.kill();
-    rmSync(c.dir, { recursive: true, force: true });
-  }
+  for (const c of live) c.kill();
 });
 
 /** Installed nats-server versions, oldest first; at least three distinct ones are required. */
@@ -43,30 +37,21 @@ export function threeVersions(): [ServerBinary, ServerBinary, ServerBinary] {
 }
 
 /**
- * Servers and their JetStream stores in a directory of the test's own, removed when the cluster
- * stops (or fails to start): left behind, a full test run leaves gigabytes in the temporary
- * directory, and a full disk fails JetStream writes in every later run.
+ * The cluster makes its own directory and removes it when it stops, fails to start or is killed:
+ * given one, it left it behind (and a failed first attempt beside the retry), and a full test run
+ * left gigabytes of JetStream stores in the temporary directory, until a full disk failed
+ * JetStream writes in every later run.
  */
 export async function startCluster(specs: ClusterSpec[], namePrefix = "", accountsConf?: string): Promise<LocalCluster> {
-  const dir = mkdtempSync(join(tmpdir(), "nvm-test-"));
-  try {
-    const cluster = await LocalCluster.start(specs, { dir, namePrefix, ...(accountsConf !== undefined ? { accountsConf } : {}) });
-    live.add(cluster);
-    return cluster;
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  const cluster = await LocalCluster.start(specs, { namePrefix, ...(accountsConf !== undefined ? { accountsConf } : {}) });
+  live.add(cluster);
+  return cluster;
 }
 
 export async function stopCluster(cluster: LocalCluster | undefined): Promise<void> {
   if (!cluster) return;
-  try {
-    await cluster.stop();
-  } finally {
-    live.delete(cluster);
-    rmSync(cluster.dir, { recursive: true, force: true });
-  }
+  await cluster.stop();
+  live.delete(cluster);
 }
 
 /** The service's configuration against a test cluster, with its least-privileged users. */

@@ -43,4 +43,9 @@ test.serial("a test cluster's servers and their stores are removed from disk whe
   t.true(readdirSync(dir).length >= 2, "a directory per server");
   await stopCluster(cluster);
   t.false(existsSync(dir));
+  // Killed, as the test process's exit handler does whatever happened to the test.
+  const killed = await startCluster([{ name: "tidy", binaries: [newest.path] }]);
+  killed.kill();
+  t.false(existsSync(killed.dir));
+  await stopCluster(killed);
 });
