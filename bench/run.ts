@@ -434,7 +434,8 @@ async function benchGrowth(): Promise<void> {
       gc();
       await sleep(200);
       gc();
-      return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
     };
     const heap0 = await held();
     const fleet = new Fleet({ offlineAfterMs: 10 * 3_600_000 });
