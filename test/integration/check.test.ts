@@ -32,7 +32,7 @@ test.after.always(async () => {
 const app = () => ["--server", ctx.cluster.urls.join(","), "--user", users.app.user, "--password", users.app.pass];
 const check = (...args: string[]) => runCli(["check", ...app(), ...args]);
 
-/** Runs the check until its exit code and output are the expected ones (the service renders the report once a second). */
+/** Runs the check until its exit code and output are the expected ones (the service renders the report on every change and every 5 s). */
 function checkUntil(what: string, code: number, stdout: RegExp, ...args: string[]): Promise<CliResult> {
   let last: CliResult | undefined;
   return waitUntil(

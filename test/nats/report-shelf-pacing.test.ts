@@ -1,5 +1,5 @@
 import test from "ava";
-import { nextBuildAt } from "../../src/nats/report-shelf.js";
+import { nextBuildAt, renderingDue } from "../../src/nats/report-shelf.js";
 
 test("after a rendering, the next waits twice as long as it took: about a third of a core at most", (t) => {
   t.is(nextBuildAt(1_000, 10), 1_020);
@@ -11,4 +11,23 @@ test("a slow rendering (the worker's first, cold, on a loaded machine) never hol
   // It once took seconds in a loaded test run: the first rendering, of a fleet still empty, was served for seconds.
   t.is(nextBuildAt(1_000, 3_000), 1_500);
   t.is(nextBuildAt(1_000, 250), 1_500);
+});
+
+test("with nothing new, a report someone reads is rendered again every 5 s, one nobody read for a minute every 10 s", (t) => {
+  const last = { revision: "r1", at: 100_000 };
+  const read = (now: number) => renderingDue(last, { revision: "r1", now, askedAt: 99_000, unrendered: false });
+  // Every second, these renderings of nothing new doubled the main thread's waits for a core.
+  t.false(read(101_000));
+  t.false(read(104_999));
+  t.true(read(105_000));
+  const unread = (now: number) => renderingDue(last, { revision: "r1", now, askedAt: 100_000 - 61_000, unrendered: false });
+  t.false(unread(105_000));
+  t.true(unread(110_000));
+});
+
+test("a change, a query never rendered, or no rendering yet: rendered at once", (t) => {
+  const last = { revision: "r1", at: 100_000 };
+  t.true(renderingDue(last, { revision: "r2", now: 100_001, askedAt: 100_000, unrendered: false }));
+  t.true(renderingDue(last, { revision: "r1", now: 100_001, askedAt: 100_000, unrendered: true }));
+  t.true(renderingDue(undefined, { revision: "r1", now: 100_001, askedAt: 100_000, unrendered: false }));
 });
