@@ -247,6 +247,17 @@ async function operatorPace(nc: NatsConnection, n: number): Promise<Latencies> {
   return out;
 }
 
+/** The floor alone, `n` requests of `bytes` 20 ms apart: what a request costs on this machine right now. */
+async function machineTail(nc: NatsConnection, bytes: number, n: number): Promise<number[]> {
+  await nc.request("versions.bench.floor.size", String(bytes), { timeout: 2000 });
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(await timed(nc, FLOOR_SUBJECT));
+    await sleep(20);
+  }
+  return out;
+}
+
 /**
  * Section 1 measures the steady state: one advertisement interval after the last server joined,
  * every server has advertised again, and the service's writes for the new ones are done (it has
@@ -288,15 +299,22 @@ async function benchReport(): Promise<void> {
   say(`With ${SAMPLES.cold} and ${SAMPLES.pace} samples, p99 is the ${SAMPLES.cold / 100}th slowest: a few slow answers (a collection, the OS) do not`);
   say("make it; with 300 it was the 3rd slowest, and a ratio moved from 1.0 to 4.9 between runs of the same build.");
   say();
-  say("| case | servers | report bytes | report p50 / p99 ms | floor p50 / p99 ms | p50 ratio | p99 ratio |");
-  say("| --- | --- | --- | --- | --- | --- | --- |");
   const cluster = await startCluster([{ name: "bench", binaries: [newest.path] }]);
   const floor = await startFloor(cluster);
+  const nc = await connectAs(cluster, users.admin);
+  const quiet = await machineTail(nc, 160_000, 1000);
+  say(`The machine's own tail when the run began, before the service and the simulator started: the floor alone, 1,000`);
+  say(`requests of 160,000 bytes 20 ms apart, p50 ${ms(quantile(quiet, 0.5))} / p99 ${ms(quantile(quiet, 0.99))} / max ${ms(Math.max(...quiet))} ms. With nothing else to do, a request here`);
+  say("had a p99 of 17 ms in one such run and 6 ms in the next, minutes apart, with nothing else running in this VM (in the");
+  say("slow one, stalls of 12-17 ms every 0.3-0.5 s): p99s of a few ms move across a ratio of 1.2 with the machine.");
+  say();
+  say("| case | servers | report bytes | report p50 / p99 ms | floor p50 / p99 ms | p50 ratio | p99 ratio |");
+  say("| --- | --- | --- | --- | --- | --- | --- |");
   const service = spawnService(cluster);
   const sims: { stop: () => Promise<void> }[] = [];
-  const nc = await connectAs(cluster, users.admin);
   const sys = await connectAs(cluster, users.sys);
   const notes: string[] = [];
+  const missed: string[] = [];
   try {
     let total = 1;
     for (const [size, add] of [[1_000, 999], [10_000, 9_000]] as const) {
@@ -324,9 +342,11 @@ async function benchReport(): Promise<void> {
       await sizeOf();
       cases.push(["operator pace", await operatorPace(nc, SAMPLES.pace)]);
       for (const [name, l] of cases) {
+        const p99Ratio = quantile(l.report, 0.99) / quantile(l.floor, 0.99);
+        if (p99Ratio > 1.2) missed.push(`${name} at ${size.toLocaleString("en")} (${p99Ratio.toFixed(2)})`);
         say(
           `| ${name} | ${size.toLocaleString("en")} | ${bytes.toLocaleString("en")} | ${ms(quantile(l.report, 0.5))} / ${ms(quantile(l.report, 0.99))} | ` +
-            `${ms(quantile(l.floor, 0.5))} / ${ms(quantile(l.floor, 0.99))} | ${(quantile(l.report, 0.5) / quantile(l.floor, 0.5)).toFixed(2)} | ${(quantile(l.report, 0.99) / quantile(l.floor, 0.99)).toFixed(2)} |`,
+            `${ms(quantile(l.floor, 0.5))} / ${ms(quantile(l.floor, 0.99))} | ${(quantile(l.report, 0.5) / quantile(l.floor, 0.5)).toFixed(2)} | ${p99Ratio.toFixed(2)} |`,
         );
       }
       const stats = await serviceStats(nc);
@@ -347,6 +367,8 @@ async function benchReport(): Promise<void> {
     floor.stop();
     await stopCluster(cluster);
   }
+  say();
+  say(`Goal (issues: honest numbers, edge-fleet scale): every case's p99 within 1.2x of the floor's. In this run: ${missed.length === 0 ? "met in all six" : `missed in ${missed.join(", ")}`}.`);
   say();
   for (const n of notes) say(n);
   say();
