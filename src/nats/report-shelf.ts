@@ -29,7 +29,7 @@ const CHECK_MS = 50;
 /**
  * Times in a report (ages, uptimes) move on: a report someone reads is rendered again this often,
  * changed or not... Every 1 s, these renderings of nothing new kept the worker busy (4-17 ms a second
- * at 1,000 servers, 40-200 ms at 100,000) and, on two cores, doubled the main thread's waits of 6 ms
+ * at 1,000 servers in a profile, about 35 ms at 100,000 by the growth bench) and, on two cores, doubled the main thread's waits of 6 ms
  * and more for a core (34 against 13, in a pair of 100 s runs at 1,000 servers): the tail of requests. Ages of
  * whole seconds, 5 s late, with `generated_at` saying so, tell an operator the same.
  */
