@@ -207,11 +207,14 @@ async function cold(nc: NatsConnection, sys: NatsConnection, n: number): Promise
     const expected = base + (upgraded ? 1 : 0);
     return (r: { groups: { version: string; count: number }[] }) => (r.groups.find((g) => g.version === "2.11.1")?.count ?? 0) === expected;
   };
+  // Polled every 20 ms: polled every 2 ms, the 160 KB copies of the replies (nats.js copies each
+  // reply into one buffer to write it) made the service's main thread run a major collection about
+  // once a second (56 in 70 s, against 1 at 20 ms), and they landed on the timed requests.
   const served = async (shows: (r: { groups: { version: string; count: number }[] }) => boolean) =>
     waitUntil("the change in the report", async () => {
       const r = await reportOf(nc);
       return r && shows(r.report) ? true : undefined;
-    }, 10_000, 2);
+    }, 10_000, SERVED_POLL_MS);
   for (let i = 0; i < n; i++) {
     const shows = await change(true);
     const changed = performance.now();
@@ -281,6 +284,8 @@ async function settled(nc: NatsConnection): Promise<void> {
  * from 1.0 to 4.9 between runs of the same build.
  */
 const SAMPLES = { hit: 2_000, cold: 600, pace: 600 };
+/** How often the cold case asks whether a change is served yet: the resolution of "showed it after". */
+const SERVED_POLL_MS = 20;
 
 async function benchReport(): Promise<void> {
   say("## 1. `versions.report` against the protocol's floor");
@@ -353,7 +358,7 @@ async function benchReport(): Promise<void> {
       const reports = stats["reports"] as Record<string, number>;
       const reports0 = stats0["reports"] as Record<string, number>;
       notes.push(
-        `- ${size.toLocaleString("en")} servers: ${c.fresh} of ${SAMPLES.cold} cold answers already showed the change; the rest showed it after ` +
+        `- ${size.toLocaleString("en")} servers: ${c.fresh} of ${SAMPLES.cold} cold answers already showed the change; the rest showed it (asked every ${SERVED_POLL_MS} ms) after ` +
           (c.visibleAfter.length ? `p50 ${Math.round(quantile(c.visibleAfter, 0.5))} ms, max ${Math.round(Math.max(...c.visibleAfter))} ms` : "—") +
           `. Reports built while a request waited: ${reports["on_request_builds"]! - reports0["on_request_builds"]!}; rendered by the worker: ` +
           `${reports["background_builds"]! - reports0["background_builds"]!} (the last took ${reports["last_build_ms"]} ms).`,
