@@ -183,6 +183,9 @@ async function cacheHit(nc: NatsConnection, n: number): Promise<Latencies> {
   return out;
 }
 
+/** Whether a report shows the change just made. */
+type ShowsChange = (r: { groups: { version: string; count: number }[] }) => boolean;
+
 /**
  * The first request after a change: a server advertises a new version and the request follows at
  * once, while the service is still taking the change in. Also counts whether that answer already
@@ -205,12 +208,13 @@ async function cold(nc: NatsConnection, sys: NatsConnection, n: number): Promise
     sys.publish(`$SYS.SERVER.${id}.STATSZ`, JSON.stringify(msg));
     await sys.flush();
     const expected = base + (upgraded ? 1 : 0);
-    return (r: { groups: { version: string; count: number }[] }) => (r.groups.find((g) => g.version === "2.11.1")?.count ?? 0) === expected;
+    const shows: ShowsChange = (r) => (r.groups.find((g) => g.version === "2.11.1")?.count ?? 0) === expected;
+    return shows;
   };
   // Polled every 20 ms: polled every 2 ms, the 160 KB copies of the replies (nats.js copies each
   // reply into one buffer to write it) made the service's main thread run a major collection about
   // once a second (56 in 70 s, against 1 at 20 ms), and they landed on the timed requests.
-  const served = async (shows: (r: { groups: { version: string; count: number }[] }) => boolean) =>
+  const served = async (shows: ShowsChange) =>
     waitUntil("the change in the report", async () => {
       const r = await reportOf(nc);
       return r && shows(r.report) ? true : undefined;

@@ -28,10 +28,11 @@ export interface ReportShelfOptions {
 const CHECK_MS = 50;
 /**
  * Times in a report (ages, uptimes) move on: a report someone reads is rendered again this often,
- * changed or not... Every 1 s, these renderings of nothing new kept the worker busy (4-17 ms a second
- * at 1,000 servers in a profile, about 35 ms at 100,000 by the growth bench) and, on two cores, doubled the main thread's waits of 6 ms
- * and more for a core (34 against 13, in a pair of 100 s runs at 1,000 servers): the tail of requests. Ages of
- * whole seconds, 5 s late, with `generated_at` saying so, tell an operator the same.
+ * changed or not... Every 1 s, these renderings of nothing new kept the worker busy (4-17 ms a
+ * second at 1,000 servers in a profile, about 35 ms at 100,000 by the growth bench) and, on two
+ * cores, left the main thread waiting 6 ms or more for a core 34 times in 100 s at 1,000 servers,
+ * against 13 at 5 s (one pair of runs): the tail of requests. Ages of whole seconds, 5 s late, with
+ * `generated_at` saying so, tell an operator the same.
  */
 const TICK_MS = 5000;
 /** ...and one nobody asked for lately, this often. */

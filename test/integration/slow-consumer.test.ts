@@ -1,5 +1,5 @@
 import test from "ava";
-import { readFileSync, writeFileSync} from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VersionMonitor } from "../../src/monitor.js";
 import { captureLogger, connectAs, monitorConfig, startCluster, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
