@@ -1,5 +1,5 @@
 import { errors, type NatsConnection } from "@nats-io/nats-core";
-import { jetstream, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
+import { jetstream, type Consumer, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
 
 /** A pull that is never answered (permissions, a leader election) must not hang its caller. */
 const STALL_MS = 5000;
@@ -57,6 +57,16 @@ async function readOnce(nc: NatsConnection, stream: string, opts: Partial<Ordere
   // with the same options would ask for the first attempt's consumer by name and get it back,
   // part-read, instead of a fresh one.
   const consumer = await jetstream(nc).consumers.get(stream, { ...opts });
+  try {
+    return await readAll(consumer, what, message);
+  } finally {
+    // Closed, an ordered consumer stays on the server for its inactive threshold (5 minutes):
+    // every `versions.events` request would leave one there. Not waited for: the read is done.
+    consumer.delete().catch(() => undefined);
+  }
+}
+
+async function readAll(consumer: Consumer, what: string, message: (m: OrderedMessage) => void): Promise<number> {
   const pending = (await consumer.info(true)).num_pending;
   if (pending === 0) return 0;
   // Large pulls: 100,000 servers in the default batches of 100 took a thousand round trips.

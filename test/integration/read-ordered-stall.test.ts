@@ -157,6 +157,10 @@ const describe = (attempts: Attempt[]) =>
 test.serial("a read stalled part-way by a frozen server: the watchdog stops it, start() again, and the retry (server back) is complete and exact", async (t) => {
   t.timeout(120_000, "the read hung: no watchdog, no retry");
   const s = await setUp(t, "back-");
+  // The server says which consumers were made: a read deletes its own once done, so listing them after would find none.
+  const created: string[] = [];
+  const advisories = s.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.CREATED.${s.stream}.>`, { callback: (_err, m) => created.push(m.subject.split(".").at(-1)!) });
+  await s.nc.flush();
   let resumeTimer: NodeJS.Timeout | undefined;
   t.teardown(() => clearTimeout(resumeTimer));
   // The server wakes up a second after the watchdog gave up: the retry's first request waits on it.
@@ -195,15 +199,19 @@ test.serial("a read stalled part-way by a frozen server: the watchdog stops it, 
   // Each attempt had a consumer of its own, and started clean in it: ordered consumers are named
   // <prefix>_1, and the client renames one <prefix>_2 when it receives messages out of order (as when
   // a retry asks for the first attempt's part-read consumer by name again, and gets it).
+  await waitUntil("an advisory for each attempt's consumer", async () => (created.length >= attempts.length ? true : undefined), 20_000, 100);
+  advisories.unsubscribe();
+  t.log(`consumers made for ${s.stream}: ${created.join(", ")}`);
+  t.true(new Set(created).size >= 2, `a consumer for the first attempt and one for the complete read: ${created.join(", ")}`);
+  t.deepEqual(created.filter((n) => !n.endsWith("_1")), [], `fresh consumers only, none read out of order: ${created.join(", ")}`);
+  // And none left behind once the server is back: the complete read's is deleted, and so is the stalled one's.
   const jsm = await jetstreamManager(s.nc);
-  const names = await waitUntil("the stream's consumers listed", async () => {
+  const left = async () => {
     const out: string[] = [];
     for await (const ci of jsm.consumers.list(s.stream)) out.push(ci.name);
     return out;
-  }, 20_000, 500);
-  t.log(`consumers of ${s.stream}: ${names.join(", ")}`);
-  t.true(names.length >= 2, `a consumer for the first attempt and one for the complete read: ${names.join(", ")}`);
-  t.deepEqual(names.filter((n) => !n.endsWith("_1")), [], `fresh consumers only, none read out of order: ${names.join(", ")}`);
+  };
+  await waitUntil("no consumer left on the stream", async () => ((await left()).length === 0 ? true : undefined), 20_000, 500).catch(async () => t.fail(`consumers left: ${(await left()).join(", ")}`));
 });
 
 test.serial("a read whose server stays frozen: ReadStalled after exactly 3 attempts in about 3 x 5 s, saying how far it got", async (t) => {
