@@ -159,7 +159,7 @@ test.serial("a read stalled part-way by a frozen server: the watchdog stops it, 
   const s = await setUp(t, "back-");
   // The server says which consumers were made: a read deletes its own once done, so listing them after would find none.
   const created: string[] = [];
-  const advisories = s.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.CREATED.${s.stream}.>`, { callback: (_err, m) => created.push(m.subject.split(".").at(-1)!) });
+  const advisories = s.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.CREATED.${s.stream}.>`, { callback: (_err, m) => void created.push(m.subject.split(".").at(-1)!) });
   await s.nc.flush();
   let resumeTimer: NodeJS.Timeout | undefined;
   t.teardown(() => clearTimeout(resumeTimer));
