@@ -266,8 +266,11 @@ export class Fleet {
     if (!prev || key(prev) !== key(links)) {
       this.#revision++;
       this.#leafLinks.set(server, { at: now, links });
-      this.#listedLeaves = new Set([...this.#leafLinks.values()].flatMap((v) => v.links.flatMap((l) => (l.name ? [l.name] : []))));
-      this.#leafRevision++;
+      const listed = new Set([...this.#leafLinks.values()].flatMap((v) => v.links.flatMap((l) => (l.name ? [l.name] : []))));
+      // Every digest reads which servers are leaves: remade only when that set changed. A hub's
+      // first answer, with no leaf or the ones already listed, remade all 1,000 at 100,000 servers.
+      if (!sameSet(listed, this.#listedLeaves)) this.#leafRevision++;
+      this.#listedLeaves = listed;
     } else {
       this.#leafLinks.set(server, { at: now, links: prev });
     }
@@ -413,4 +416,10 @@ export class Fleet {
     if (!ids.has(obs.id)) this.#revision++;
     ids.set(obs.id, now);
   }
+}
+
+function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }

@@ -194,6 +194,29 @@ test("a server is a leaf by its own VARZ, or while a hub lists it; a leaf's own 
   t.deepEqual(f.listedLeaves(20), { named: [], unnamed: 0 });
 });
 
+test("a hub's listing remakes the digests only when it changes which servers are leaves", (t) => {
+  const f = fleet();
+  f.observe(observation("h", "2.10.22", { cluster: "hub" }), 0);
+  f.observe(observation("l", "2.10.22", { cluster: "edge" }), 0);
+  const hub = f.digest("hub", 0);
+  const edge = f.digest("edge", 0);
+  // A hub's first answer, with no leaf: nothing a digest reads changed (every cluster's digest at
+  // 100,000 servers was made again for this at each start).
+  f.noteLeafLinks("h", [], 10);
+  t.is(f.digest("hub", 10), hub);
+  t.is(f.digest("edge", 10), edge);
+  // The hub lists l: edge is a leaf cluster now.
+  f.noteLeafLinks("h", [{ name: "l", account: "SYS" }], 20);
+  t.not(f.digest("edge", 20), edge);
+  t.is(f.digest("edge", 20)!.role, "leaf");
+  const leafEdge = f.digest("edge", 20);
+  // The same leaf through another account: still the same leaves.
+  f.noteLeafLinks("h", [{ name: "l", account: "APP" }], 30);
+  t.is(f.digest("edge", 30), leafEdge);
+  f.noteLeafLinks("h", [], 40);
+  t.is(f.digest("edge", 40)!.role, "hub", "no longer listed");
+});
+
 test("forgetting a server drops its sighting and duplicates too; nothing forgotten leaves the revision", (t) => {
   const f = fleet();
   f.observe(observation("a", "2.10.22", { id: "ONE", startedAt: 5_000, statsz: statsz(["b"]) }), 6_000);
