@@ -321,6 +321,7 @@ export class VersionMonitor {
     await step("load_servers", async () => {
       for (const r of await this.store.loadAll()) this.fleet.set(r);
     });
+    this.reports.loaded();
     this.log.info({ servers: this.fleet.size }, "loaded server state from KV");
     await step("advisories", () => this.advisorySource.start());
     await step("inventory", () => this.inventory.start());

@@ -92,6 +92,8 @@ export class ReportShelf {
   #worker: Worker | undefined;
   /** The worker has loaded and started taking messages. */
   #ready = false;
+  /** The fleet is still being read from KV (see `loaded`): nothing is rendered meanwhile. */
+  #loading = true;
   #ops: FleetOp[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight: { id: number; revision: string; at: number } | undefined;
@@ -130,6 +132,16 @@ export class ReportShelf {
     this.#worker = worker;
     this.#timer = setInterval(() => this.#check(), CHECK_MS);
     this.#timer.unref();
+  }
+
+  /**
+   * The fleet's first read from KV is complete: renderings start. Before, the worker rendered the
+   * fleet as it was being set, and the rendering served first after a start could show part of
+   * the stored servers (a rendering made while they were set, landing after the endpoint started).
+   */
+  loaded(): void {
+    this.#loading = false;
+    this.#check();
   }
 
   async stop(): Promise<void> {
@@ -198,7 +210,7 @@ export class ReportShelf {
   #check(): void {
     if (!this.#worker) return;
     this.#flush();
-    if (this.#inFlight) return;
+    if (this.#inFlight || this.#loading) return;
     const now = this.#opts.now();
     const built = this.#built;
     // Pacing is about this process's CPU, so it runs on the monotonic clock, never the injected one.
