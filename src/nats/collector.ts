@@ -51,6 +51,17 @@ const MAX_QUEUED = 250_000;
 const PROBE_TICK_MS = 500;
 /** The reply token of probe answers, which belong to no ping round. */
 const PROBE_TOKEN = "probe";
+/**
+ * Servers that need a VARZ (new, or restarted: only VARZ says their Go version) are asked for it
+ * together, this long after the first of them. A request with a `server_name` filter goes to every
+ * server of the system, each of which looks at the filter: a burst of 100,000 new servers sent
+ * 100,000 of them, each to every server.
+ */
+const VARZ_BATCH_MS = 200;
+/** Up to this many are asked by name; more are asked with one request that every server answers. */
+const VARZ_BY_NAME_MAX = 16;
+/** One such request at most this often (the regular poll asks every server every poll interval anyway). */
+const VARZ_EVERYONE_GAP_MS = 5000;
 
 export interface CollectorStats {
   readonly received: Record<ObservationKind, number>;
@@ -109,6 +120,10 @@ export class Collector {
   readonly #leafzInbox = createInbox(INBOX_PREFIX);
   #timer: NodeJS.Timeout | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
+  /** Servers to ask for their VARZ at the next batch (see VARZ_BATCH_MS). */
+  #varzWanted = new Set<string>();
+  #varzTimer: NodeJS.Timeout | undefined;
+  #varzEveryoneAt = -Infinity;
   /** A probe check is under way (on the report worker): the next tick does not start another. */
   #probing = false;
   #stopped = false;
@@ -190,10 +205,29 @@ export class Collector {
     }
   }
 
-  /** Asks one server for its VARZ (go version, git commit), e.g. after it restarted. */
+  /** Asks a server for its VARZ (go version, git commit), e.g. after it restarted: soon, with others (see VARZ_BATCH_MS). */
   pingVarz(serverName: string): void {
-    if (this.#stopped || this.nc.isClosed()) return;
-    this.nc.publish(SysSubject.PingVarz, JSON.stringify({ server_name: serverName }), { reply: this.#varzInbox });
+    if (this.#stopped) return;
+    this.#varzWanted.add(serverName);
+    this.#varzTimer ??= setTimeout(() => this.#askVarz(), VARZ_BATCH_MS);
+  }
+
+  #askVarz(): void {
+    this.#varzTimer = undefined;
+    if (this.#stopped || this.nc.isClosed() || this.#varzWanted.size === 0) return;
+    if (this.#varzWanted.size <= VARZ_BY_NAME_MAX) {
+      for (const name of this.#varzWanted) this.nc.publish(SysSubject.PingVarz, JSON.stringify({ server_name: name }), { reply: this.#varzInbox });
+      this.#varzWanted.clear();
+      return;
+    }
+    const wait = this.#varzEveryoneAt + VARZ_EVERYONE_GAP_MS - performance.now();
+    if (wait > 0) {
+      this.#varzTimer = setTimeout(() => this.#askVarz(), wait);
+      return;
+    }
+    this.#varzEveryoneAt = performance.now();
+    this.#varzWanted.clear();
+    this.nc.publish(SysSubject.PingVarz, "", { reply: this.#varzInbox });
   }
 
   #listen(subject: string, parse: Parser): void {
@@ -294,6 +328,7 @@ export class Collector {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#probeTimer) clearInterval(this.#probeTimer);
+    clearTimeout(this.#varzTimer);
     for (const s of this.#subs) s.unsubscribe();
   }
 }
