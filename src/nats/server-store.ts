@@ -21,6 +21,8 @@ export interface StoreOptions {
   readonly onWriteFailed?: () => void;
   /** After a failed write is logged, those that follow are summed up in one line this much later (default 10 s). */
   readonly failureLogMs?: number;
+  /** While true, writes trickle (see HELD_WRITE_GAP_MS): e.g. while advertisements wait to be taken in. */
+  readonly holdWrites?: () => boolean;
 }
 
 export interface StoreStats {
@@ -49,6 +51,14 @@ const FAILURE_LOG_MS = 10_000;
 const MAX_WRITES_IN_FLIGHT = 256;
 /** Writes started in one turn of the event loop; each costs tens of microseconds in the client. */
 const WRITES_STARTED_AT_ONCE = 32;
+/**
+ * While writes are held (see StoreOptions.holdWrites), the next few start this much later, not at
+ * the next turn of the event loop: about 640 a second instead of as many as JetStream acknowledges.
+ * In a burst of 100,000 new servers the writes competed for the two cores with the advertisements
+ * still to be taken in and with the requests. Held, the report's p99 during the burst was 90 ms
+ * (median of 5 bench runs) against 112 ms; `$SRV.STATS` did not change (90 and 91 ms).
+ */
+const HELD_WRITE_GAP_MS = 50;
 
 /** KV bucket history: a few revisions per server, enough to see an upgrade in `nats kv history`. */
 const HISTORY = 5;
@@ -94,7 +104,7 @@ export class ServerStore {
   readonly #waiting = new Set<string>();
   /** The same keys, oldest first (a key removed meanwhile stays here, no longer waiting). */
   readonly #queue = new Fifo<string>();
-  #nextTimer: NodeJS.Immediate | undefined;
+  #nextTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
   #soonTimer: NodeJS.Timeout | undefined;
   readonly #retries = new Set<NodeJS.Timeout>();
   /** Failed writes since the last one logged, while their summary is due. */
@@ -178,10 +188,11 @@ export class ServerStore {
    */
   #schedule(): void {
     if (this.#waiting.size === 0 || this.#nextTimer) return;
-    this.#nextTimer = setImmediate(() => {
+    const next = () => {
       this.#nextTimer = undefined;
       this.#next();
-    });
+    };
+    this.#nextTimer = this.opts.holdWrites?.() ? setTimeout(next, HELD_WRITE_GAP_MS) : setImmediate(next);
   }
 
   #next(): void {

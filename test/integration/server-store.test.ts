@@ -86,3 +86,33 @@ test("an outage that fails every write is told in a line and a sum, not a line p
   await store.close();
   t.true(told().length <= during + 2, "the failures still being summed up are told at close, once");
 });
+
+// While advertisements wait to be taken in, writes trickle: the cores go to the ingest (and the
+// requests) first, and the writes catch up once the backlog is gone.
+test("held writes trickle at about 640 a second; released, the rest follow at once, and every record lands", async (t) => {
+  const [, , newest] = threeVersions();
+  const own = await startCluster([{ name: "held", binaries: [newest.path] }]);
+  t.teardown(() => stopCluster(own));
+  const nc = await connectAs(own, users.admin);
+  t.teardown(() => nc.close());
+  const { log } = captureLogger("warn");
+  const kv = await openBucket(nc, "store-held", 1, log);
+  let held = true;
+  const store = new ServerStore(kv, nc, { bucket: "store-held", log, resolveConflict: (ours) => ours, holdWrites: () => held });
+  const fleet = new Fleet({ offlineAfterMs: 60_000 });
+  const N = 5000;
+  for (let i = 0; i < N; i++) store.save(fleet.observe(observation(`h-${i}`, "2.10.27", { id: `h-${i}` }), 1_000).record);
+  await new Promise((r) => setTimeout(r, 1000));
+  const inASecond = store.stats.writes;
+  // 32 every 50 ms, and the first batch at once: 672 at most, fewer on a busy machine.
+  t.true(inASecond > 0 && inASecond <= 32 * 21, `${inASecond} writes in the first second while held`);
+  held = false;
+  const t0 = performance.now();
+  await waitUntil("every write done once released", () => (store.stats.writes === N ? true : undefined), 30_000, 10);
+  const rest = N - inASecond;
+  const ms = performance.now() - t0;
+  t.log(`held: ${inASecond} writes in 1 s; released: ${rest} in ${Math.round(ms)} ms`);
+  t.true(rest / (ms / 1000) > 2 * 640, `released, faster than the trickle: ${Math.round(rest / (ms / 1000))} a second`);
+  t.is((await store.loadAll()).length, N);
+  await store.close();
+});
