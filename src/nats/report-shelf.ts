@@ -136,8 +136,8 @@ export class ReportShelf {
 
   /**
    * The fleet's first read from KV is complete: renderings start. Before, the worker rendered the
-   * fleet as it was being set, and the rendering served first after a start could show part of
-   * the stored servers (a rendering made while they were set, landing after the endpoint started).
+   * fleet while it was being read, still empty, and that rendering could be the one served first
+   * after the endpoint started: a report without the stored servers.
    */
   loaded(): void {
     this.#loading = false;
