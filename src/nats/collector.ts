@@ -162,7 +162,7 @@ export class Collector {
     this.stats.pings++;
     const round = this.opts.rounds.begin(this.opts.now());
     this.nc.publish(SysSubject.Ping, "", { reply: `${this.#statsInbox}.${round}` });
-    this.nc.publish(SysSubject.PingVarz, "", { reply: this.#varzInbox });
+    this.#requestVarz("");
     if (this.opts.onLeafLinks) this.nc.publish(SysSubject.PingLeafz, "", { reply: this.#leafzInbox });
   }
 
@@ -216,7 +216,7 @@ export class Collector {
     this.#varzTimer = undefined;
     if (this.#stopped || this.nc.isClosed() || this.#varzWanted.size === 0) return;
     if (this.#varzWanted.size <= VARZ_BY_NAME_MAX) {
-      for (const name of this.#varzWanted) this.nc.publish(SysSubject.PingVarz, JSON.stringify({ server_name: name }), { reply: this.#varzInbox });
+      for (const name of this.#varzWanted) this.#requestVarz(JSON.stringify({ server_name: name }));
       this.#varzWanted.clear();
       return;
     }
@@ -227,7 +227,12 @@ export class Collector {
     }
     this.#varzEveryoneAt = performance.now();
     this.#varzWanted.clear();
-    this.nc.publish(SysSubject.PingVarz, "", { reply: this.#varzInbox });
+    this.#requestVarz("");
+  }
+
+  /** VARZ of every server (an empty body) or of the one a `server_name` filter names; answers come to the VARZ inbox. */
+  #requestVarz(body: string): void {
+    this.nc.publish(SysSubject.PingVarz, body, { reply: this.#varzInbox });
   }
 
   #listen(subject: string, parse: Parser): void {

@@ -1,4 +1,4 @@
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { openBucket, ServerStore } from "../../src/nats/server-store.js";
 import { Fleet } from "../../src/core/fleet.js";
 import { captureLogger, connectAs, startCluster, stopCluster, threeVersions, users, waitUntil } from "../helpers/cluster.js";
@@ -54,15 +54,21 @@ test("a burst of writes is bounded in flight, coalesced per key, and every newes
   }
 });
 
-// A full disk or a lost quorum fails the write of every key, and each is retried every second.
-test("an outage that fails every write is told in a line and a sum, not a line per key and retry, and every record lands after it", async (t) => {
+/** A cluster of one server of its own, stopped after the test, and a bucket `store-<name>` on it. */
+async function ownBucket(t: ExecutionContext, name: string) {
   const [, , newest] = threeVersions();
-  const own = await startCluster([{ name: "outage", binaries: [newest.path] }]);
+  const own = await startCluster([{ name, binaries: [newest.path] }]);
   t.teardown(() => stopCluster(own));
   const nc = await connectAs(own, users.admin);
   t.teardown(() => nc.close());
   const { log, lines } = captureLogger("warn");
-  const kv = await openBucket(nc, "store-outage", 1, log);
+  const kv = await openBucket(nc, `store-${name}`, 1, log);
+  return { nc, kv, log, lines };
+}
+
+// A full disk or a lost quorum fails the write of every key, and each is retried every second.
+test("an outage that fails every write is told in a line and a sum, not a line per key and retry, and every record lands after it", async (t) => {
+  const { nc, kv, log, lines } = await ownBucket(t, "outage");
   let down = true;
   const failing = Object.create(kv) as typeof kv;
   failing.create = async (...args: Parameters<typeof kv.create>) => {
@@ -90,13 +96,7 @@ test("an outage that fails every write is told in a line and a sum, not a line p
 // While advertisements wait to be taken in, writes trickle: the cores go to the ingest (and the
 // requests) first, and the writes catch up once the backlog is gone.
 test("held writes trickle at about 640 a second; released, the rest follow at once, and every record lands", async (t) => {
-  const [, , newest] = threeVersions();
-  const own = await startCluster([{ name: "held", binaries: [newest.path] }]);
-  t.teardown(() => stopCluster(own));
-  const nc = await connectAs(own, users.admin);
-  t.teardown(() => nc.close());
-  const { log } = captureLogger("warn");
-  const kv = await openBucket(nc, "store-held", 1, log);
+  const { nc, kv, log } = await ownBucket(t, "held");
   let held = true;
   const store = new ServerStore(kv, nc, { bucket: "store-held", log, resolveConflict: (ours) => ours, holdWrites: () => held });
   const fleet = new Fleet({ offlineAfterMs: 60_000 });
