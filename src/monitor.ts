@@ -46,7 +46,8 @@ import { InventorySource } from "./nats/inventory-source.js";
 import { AdvisoryBook } from "./core/advisory-book.js";
 import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
-import { clustersToProbe, unreachableServers } from "./core/reachability.js";
+import { ReachabilityTiming, clustersToProbe, unreachableServers } from "./core/reachability.js";
+import { ProbeSettling } from "./core/probe-settling.js";
 import { visibilityFigures, type Visibility } from "./core/visibility.js";
 import { startMetrics, type MetricsEndpoint } from "./metrics/metrics-endpoint.js";
 
@@ -146,6 +147,7 @@ export class VersionMonitor {
   /** Bumped when the advisories or the inventory change: both show in reports. */
   #sourcesRevision = 0;
   readonly #rounds = new PingRounds();
+  readonly #probes = new ProbeSettling(ReachabilityTiming.answerGraceMs);
   #service: Service | undefined;
   #metrics: MetricsEndpoint | undefined;
   #forgetTimer: NodeJS.Timeout | undefined;
@@ -243,7 +245,10 @@ export class VersionMonitor {
       now,
       rounds: this.#rounds,
       probeTargets: (at) => this.reports.probeTargets(at, () => clustersToProbe(this.fleet, at)),
-      onProbe: (cluster, at) => this.fleet.noteProbe(cluster, at),
+      onProbe: (cluster, at) => {
+        this.fleet.noteProbe(cluster, at);
+        this.#probes.sent(at);
+      },
       onLeafLinks: (answer) => this.fleet.noteLeafLinks(answer.server, answer.links, this.now()),
     });
   }
@@ -468,7 +473,7 @@ export class VersionMonitor {
     const now = this.now();
     const ping = this.#rounds.last(now);
     const own = this.permissions.recent(OWN_WARNING_MS).reduce((n, d) => n + d.count, 0);
-    return `${this.fleet.revision}/${this.tracker.revision}/${this.#sourcesRevision}/${ping?.id ?? ""}:${ping?.answered.size ?? 0}/${own}/${this.keeper.recreations}`;
+    return `${this.fleet.revision}/${this.#probes.settled(now)}/${this.tracker.revision}/${this.#sourcesRevision}/${ping?.id ?? ""}:${ping?.answered.size ?? 0}/${own}/${this.keeper.recreations}`;
   }
 
   /** A page of event history, never larger than max_payload: the page shrinks until it fits. */

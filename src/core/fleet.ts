@@ -345,8 +345,8 @@ export class Fleet {
 
   noteProbe(cluster: string, now: number): void {
     const prev = this.#probes.get(cluster);
+    // The revision stays: what the probe finds shows only once it settles (see ProbeSettling).
     this.#probes.set(cluster, prev ? { latest: now, previous: prev.latest } : { latest: now });
-    this.#revision++;
   }
 
   #sight(name: string, statsz: StatszFacts, now: number): void {
