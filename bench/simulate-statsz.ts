@@ -4,7 +4,10 @@
 // The last round moves CHANGE_FRACTION of the servers to another version (with ROUNDS 1, the fleet
 // starts with that many outliers). With EVERY_MS, every server then advertises again once per
 // EVERY_MS, spread evenly, as a real fleet does, until the process is stopped (0: not at all).
-// The servers are spread over CLUSTERS clusters (default 20).
+// The servers are spread over CLUSTERS clusters (default: clusters of 3). Each lists the other members of its
+// cluster as routes, as a real server does (a full mesh): a list that named no member made every
+// member look dropped by its peers, so the monitor probed every cluster without end, and, as
+// simulated servers answer no probe, counted half the fleet unreachable.
 import { connect } from "@nats-io/transport-node";
 
 const [url, user, pass, countText, roundsText, changeText, prefix, everyText, clustersText] = process.argv.slice(2);
@@ -12,19 +15,37 @@ const count = Number(countText);
 const rounds = Number(roundsText);
 const change = Number(changeText);
 const every = everyText === undefined ? 0 : Number(everyText);
-const clusters = clustersText === undefined ? 20 : Number(clustersText);
+const clusters = clustersText === undefined ? Math.ceil(count / 3) : Number(clustersText);
 const nc = await connect({ servers: url!, user: user!, pass: pass! });
 // Fixed, so that a second run of the simulator advertises the same processes, not restarts.
 const started = "2026-01-01T00:00:00.000Z";
 const enc = new TextEncoder();
 
+const name = (i: number) => `${prefix}-${i}`;
+/** Each cluster's route entries, as the servers' STATSZ carries them, stringified once. */
+const routeEntries = new Map<number, { name: string; json: string }[]>();
+function routesOf(i: number): string {
+  const c = i % clusters;
+  let entries = routeEntries.get(c);
+  if (!entries) {
+    entries = [];
+    for (let j = c; j < count; j += clusters) {
+      const route = { rid: j + 1, name: name(j), sent: { msgs: 123_456, bytes: 98_765_432 }, received: { msgs: 123_456, bytes: 98_765_432 }, pending: 0 };
+      entries.push({ name: name(j), json: JSON.stringify(route) });
+    }
+    routeEntries.set(c, entries);
+  }
+  const self = name(i);
+  return entries.filter((e) => e.name !== self).map((e) => e.json).join(",");
+}
+
 function advertise(i: number, round: number, upgraded: boolean): void {
   const id = `N${prefix}${String(i).padStart(8, "0")}`;
-  const msg = {
-    server: { name: `${prefix}-${i}`, host: "10.0.0.1", id, cluster: `c${i % clusters}`, ver: upgraded ? "2.11.1" : "2.10.27", jetstream: true, flags: 3, seq: round, time: new Date().toISOString() },
-    statsz: { start: started, mem: 52_000_000, cores: 8, cpu: 2.5, connections: 40, total_connections: 900, active_accounts: 3, subscriptions: 1200, sent: { msgs: 1e6, bytes: 2e8 }, received: { msgs: 1e6, bytes: 2e8 }, slow_consumers: 0, routes: [{ rid: 1, name: `${prefix}-peer`, sent: { msgs: 1, bytes: 1 }, received: { msgs: 1, bytes: 1 }, pending: 0 }] },
-  };
-  nc.publish(`$SYS.SERVER.${id}.STATSZ`, enc.encode(JSON.stringify(msg)));
+  const server = { name: name(i), host: "10.0.0.1", id, cluster: `c${i % clusters}`, ver: upgraded ? "2.11.1" : "2.10.27", jetstream: true, flags: 3, seq: round, time: new Date().toISOString() };
+  const statsz = { start: started, mem: 52_000_000, cores: 8, cpu: 2.5, connections: 40, total_connections: 900, active_accounts: 3, subscriptions: 1200, sent: { msgs: 1e6, bytes: 2e8 }, received: { msgs: 1e6, bytes: 2e8 }, slow_consumers: 0 };
+  // The routes go in as text: stringifying every entry of every advertisement slowed the burst.
+  const msg = `{"server":${JSON.stringify(server)},"statsz":${JSON.stringify(statsz).slice(0, -1)},"routes":[${routesOf(i)}]}}`;
+  nc.publish(`$SYS.SERVER.${id}.STATSZ`, enc.encode(msg));
 }
 
 const upgradedInLastRound = (i: number) => i < count * change;
