@@ -89,8 +89,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function benchIngest(): Promise<LocalCluster> {
   say("## 2. Ingest of STATSZ advertisements");
   say();
-  say("A separate simulator process publishes STATSZ-shaped advertisements (~900 bytes: clusters of 3 servers, each listing");
-  say("the other two as routes) through the system account:");
+  say("A separate simulator process publishes STATSZ advertisements through the system account, as large as real ones (~1.9 KB:");
+  say("the real server's own STATSZ as the template; clusters of 3 servers, each listing the other two four times, as 2.10+ does):");
   say("one round to introduce the servers, then five rounds in which the last moves 10 % of them to a new version.");
   say("Rate = advertisements processed by the service / time from the first one received to the last one processed. The");
   say("service runs in the bench's own process here (its counters are read directly), its report worker included. Heap =");

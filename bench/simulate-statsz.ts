@@ -7,7 +7,10 @@
 // The servers are spread over CLUSTERS clusters (default: clusters of 3). Each lists the other members of its
 // cluster as routes, as a real server does (a full mesh): a list that named no member made every
 // member look dropped by its peers, so the monitor probed every cluster without end, and, as
-// simulated servers answer no probe, counted half the fleet unreachable.
+// simulated servers answer no probe, counted half the fleet unreachable. Each peer is listed four
+// times, as 2.10 and later list them (a pool of three routes and one for the system account: seen
+// on real 2.10.27 and 2.15.1 clusters of 3), and the rest of the STATSZ is the real server's own
+// (its JetStream block included), so an advertisement is as large as a real one (~1.9 KB).
 import { connect } from "@nats-io/transport-node";
 
 const [url, user, pass, countText, roundsText, changeText, prefix, everyText, clustersText] = process.argv.slice(2);
@@ -20,6 +23,12 @@ const nc = await connect({ servers: url!, user: user!, pass: pass! });
 // Fixed, so that a second run of the simulator advertises the same processes, not restarts.
 const started = "2026-01-01T00:00:00.000Z";
 const enc = new TextEncoder();
+/** Route connections to each peer that a 2.10+ STATSZ lists. */
+const ROUTES_PER_PEER = 4;
+// The real server's STATSZ as the template of everything but the routes: what a server adds
+// (the JetStream block, counters) is parsed by the service as it would be in a real fleet.
+const real = (await nc.request("$SYS.REQ.SERVER.PING.STATSZ", "", { timeout: 5000 })).json<{ statsz: Record<string, unknown> }>().statsz;
+const statszText = JSON.stringify({ ...real, start: started, routes: undefined, gateways: undefined }).slice(0, -1);
 
 const name = (i: number) => `${prefix}-${i}`;
 /** Each cluster's route entries, as the servers' STATSZ carries them, stringified once. */
@@ -30,8 +39,11 @@ function routesOf(i: number): string {
   if (!entries) {
     entries = [];
     for (let j = c; j < count; j += clusters) {
-      const route = { rid: j + 1, name: name(j), sent: { msgs: 123_456, bytes: 98_765_432 }, received: { msgs: 123_456, bytes: 98_765_432 }, pending: 0 };
-      entries.push({ name: name(j), json: JSON.stringify(route) });
+      const json: string[] = [];
+      for (let k = 0; k < ROUTES_PER_PEER; k++) {
+        json.push(JSON.stringify({ rid: j * ROUTES_PER_PEER + k, name: name(j), sent: { msgs: 123_456, bytes: 98_765_432 }, received: { msgs: 123_456, bytes: 98_765_432 }, pending: 0 }));
+      }
+      entries.push({ name: name(j), json: json.join(",") });
     }
     routeEntries.set(c, entries);
   }
@@ -42,9 +54,8 @@ function routesOf(i: number): string {
 function advertise(i: number, round: number, upgraded: boolean): void {
   const id = `N${prefix}${String(i).padStart(8, "0")}`;
   const server = { name: name(i), host: "10.0.0.1", id, cluster: `c${i % clusters}`, ver: upgraded ? "2.11.1" : "2.10.27", jetstream: true, flags: 3, seq: round, time: new Date().toISOString() };
-  const statsz = { start: started, mem: 52_000_000, cores: 8, cpu: 2.5, connections: 40, total_connections: 900, active_accounts: 3, subscriptions: 1200, sent: { msgs: 1e6, bytes: 2e8 }, received: { msgs: 1e6, bytes: 2e8 }, slow_consumers: 0 };
   // The routes go in as text: stringifying every entry of every advertisement slowed the burst.
-  const msg = `{"server":${JSON.stringify(server)},"statsz":${JSON.stringify(statsz).slice(0, -1)},"routes":[${routesOf(i)}]}}`;
+  const msg = `{"server":${JSON.stringify(server)},"statsz":${statszText},"routes":[${routesOf(i)}]}}`;
   nc.publish(`$SYS.SERVER.${id}.STATSZ`, enc.encode(msg));
 }
 
