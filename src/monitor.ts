@@ -48,7 +48,7 @@ import { bundledAdvisories, bundledReleases } from "./data/bundled.js";
 import { parseUpgradeRequest } from "./nats/upgrade-request.js";
 import { ReachabilityTiming, clustersToProbe, unreachableServers } from "./core/reachability.js";
 import { ProbeSettling } from "./core/probe-settling.js";
-import { visibilityFigures, type Visibility } from "./core/visibility.js";
+import { visibilityFigures, type Visibility, type VisibilityFigures } from "./core/visibility.js";
 import { startMetrics, type MetricsEndpoint } from "./metrics/metrics-endpoint.js";
 
 export interface MonitorOptions {
@@ -437,6 +437,13 @@ export class VersionMonitor {
     return visibilityOf(this.fleet, { now, lastPing: this.#rounds.last(now), pingsRefused: this.#pingsRefused() });
   }
 
+  /** Visibility assessed on this thread, before the worker's first rendering; the digests it made are not kept (see Fleet.releaseDigests). */
+  #visibilityHere(): VisibilityFigures {
+    const figures = visibilityFigures(this.visibility());
+    if (this.reports.hasWorker) this.fleet.releaseDigests();
+    return figures;
+  }
+
   #reportSources(): ReportSources {
     return { fleet: this.fleet, book: this.#book, inventory: this.inventory.current };
   }
@@ -492,7 +499,7 @@ export class VersionMonitor {
       servers: this.fleet.size,
       memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed, report_worker_heap_bytes: this.reports.stats.worker_heap_bytes },
       // From the latest rendering: assessing the whole fleet here would hold up the event loop at scale.
-      visibility: this.reports.visibility ?? visibilityFigures(this.visibility()),
+      visibility: this.reports.visibility ?? this.#visibilityHere(),
       ingest: this.collector.stats,
       kv: this.store.stats,
       mismatch: this.tracker.stats,

@@ -152,6 +152,15 @@ export class Fleet {
   }
 
   /**
+   * Lets go of the digests held. A thread that only now and then reads the whole fleet (the main
+   * thread, when a report worker renders) would otherwise keep a digest of every cluster from
+   * that read on: about 5 KB a cluster, 170 MB for 33,334 clusters.
+   */
+  releaseDigests(): void {
+    this.#digests.clear();
+  }
+
+  /**
    * A server back from beyond the offline window (as of now, or of when its cluster was last
    * digested, which a clock set back can put later) changes the digest without a material change.
    */

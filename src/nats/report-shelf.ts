@@ -158,6 +158,11 @@ export class ReportShelf {
     await worker?.terminate();
   }
 
+  /** Whether a worker renders the reports (else this thread builds them on request). */
+  get hasWorker(): boolean {
+    return this.#worker !== undefined;
+  }
+
   /** What the latest rendering saw of the fleet; undefined without a worker (then it is assessed on request). */
   get visibility(): VisibilityFigures | undefined {
     return this.#worker ? this.#visibility : undefined;
@@ -194,7 +199,9 @@ export class ReportShelf {
     if (!entry.rendered) {
       // Asked for the first time: built here, once; from now on the worker keeps it current.
       this.stats.on_request_builds++;
-      entry.rendered = renderReport(this.#opts.sources(), this.#opts.context(), key, query);
+      const sources = this.#opts.sources();
+      entry.rendered = renderReport(sources, this.#opts.context(), key, query);
+      sources.fleet.releaseDigests();
     }
     return unwrap(entry.rendered);
   }

@@ -296,3 +296,15 @@ test("a record handed to set() is the caller's: the fleet keeps its own, and a r
   t.is(copy.lastSeen, 150);
   t.is(f.get("a")!.lastSeen, 500);
 });
+
+test("releaseDigests lets go of every digest held: the next read makes it again, alike", (t) => {
+  const f = fleet();
+  f.observe(observation("a", "2.10.22", { cluster: "c1" }), 100);
+  f.observe(observation("b", "2.10.21", { cluster: "c1" }), 100);
+  const held = f.digest("c1", 200)!;
+  t.is(f.digest("c1", 200), held);
+  f.releaseDigests();
+  const made = f.digest("c1", 200)!;
+  t.not(made, held);
+  t.deepEqual([made.live, made.expected, made.summary.target, made.summary.outliers.map((o) => o.name), [...made.builds]], [held.live, held.expected, held.summary.target, held.summary.outliers.map((o) => o.name), [...held.builds]]);
+});

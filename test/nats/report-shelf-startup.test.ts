@@ -46,6 +46,15 @@ test("no rendering while the fleet is loading; the whole fleet rendered once it 
   const served = JSON.parse(new TextDecoder().decode(shelf.serve({}))) as VersionReport;
   t.is(served.server_count, SERVERS, "the worker's rendering, of the whole fleet");
   t.is(shelf.stats.on_request_builds, 0, "served from the worker, not built on request");
+
+  // A query asked for the first time is built on this thread, once: the digests that build made
+  // are not kept here (the worker keeps its own), so this thread holds none for every cluster.
+  const held = fleet.digest("c7", now());
+  t.is(fleet.digest("c7", now()), held, "a digest is held while nothing lets it go");
+  const one = JSON.parse(new TextDecoder().decode(shelf.serve({ cluster: "c3" }))) as VersionReport;
+  t.is(one.server_count, SERVERS / 20);
+  t.is(shelf.stats.on_request_builds, 1);
+  t.not(fleet.digest("c7", now()), held, "the build on request let the digests go");
 });
 
 function record(i: number, at: number) {
