@@ -56,10 +56,34 @@ export type RenderedReport =
   | { readonly key: string; readonly bytes: Uint8Array }
   | { readonly key: string; readonly error: { readonly message: string; readonly code: number } };
 
+/**
+ * The limits each query's last rendering fitted max_payload with. A whole-system report of an edge
+ * fleet (33,334 clusters) did not fit at the defaults: every rendering built it twice, the first
+ * time for nothing. Rendered again, it starts where it fitted, and tries the defaults again once
+ * it came out at half of max_payload or less (the fleet shrank, or max_payload grew): twice as much
+ * may fit then.
+ */
+export class FittedLimits {
+  readonly #byKey = new Map<string, ReportLimits>();
+
+  start(key: string): ReportLimits | undefined {
+    return this.#byKey.get(key);
+  }
+
+  fitted(key: string, limits: ReportLimits, bytes: number, maxPayload: number): void {
+    const shrunk = limits.maxOutliers < defaultReportLimits.maxOutliers || limits.maxNames < defaultReportLimits.maxNames;
+    if (shrunk && bytes * 2 > maxPayload) this.#byKey.set(key, limits);
+    else this.#byKey.delete(key);
+  }
+}
+
 /** One query rendered: a request the report cannot answer becomes its error; anything else is thrown. */
-export function renderReport(sources: ReportSources, ctx: ReportContext, key: string, query: ReportQuery, visibility?: Visibility): RenderedReport {
+export function renderReport(sources: ReportSources, ctx: ReportContext, key: string, query: ReportQuery, visibility?: Visibility, fits?: FittedLimits): RenderedReport {
   try {
-    return { key, bytes: encodeReport(sources, ctx, query, visibility) };
+    if (!fits) return { key, bytes: encodeReport(sources, ctx, query, visibility) };
+    const { bytes, limits } = encodeFitting(sources, ctx, query, visibility, fits.start(key));
+    fits.fitted(key, limits, bytes.length, ctx.maxPayload);
+    return { key, bytes };
   } catch (err) {
     if (err instanceof RequestError) return { key, error: { message: err.message, code: err.code } };
     throw err;
@@ -67,12 +91,17 @@ export function renderReport(sources: ReportSources, ctx: ReportContext, key: st
 }
 
 export function encodeReport(sources: ReportSources, ctx: ReportContext, query: ReportQuery, visibility = visibilityOf(sources.fleet, ctx)): Uint8Array {
+  return encodeFitting(sources, ctx, query, visibility).bytes;
+}
+
+/** The report within max_payload, and the limits it took; from `start` if given, else the defaults. */
+function encodeFitting(sources: ReportSources, ctx: ReportContext, query: ReportQuery, visibility = visibilityOf(sources.fleet, ctx), start?: ReportLimits): { bytes: Uint8Array; limits: ReportLimits } {
   // The page size asked for stands unless the reply would not fit; then everything shrinks.
-  let limits: ReportLimits = { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
+  let limits: ReportLimits = start ?? { ...defaultReportLimits, pageSize: query.pageSize ?? defaultReportLimits.pageSize };
   for (;;) {
     const report = buildReport(sources.fleet, ctx.now, { ...query, pageSize: limits.pageSize }, reportOptions(sources, ctx, limits, visibility));
     const bytes = new TextEncoder().encode(JSON.stringify(report));
-    if (bytes.length <= ctx.maxPayload) return bytes;
+    if (bytes.length <= ctx.maxPayload) return { bytes, limits };
     if (limits.pageSize <= 1 && limits.maxOutliers <= 1 && limits.maxNames <= 1) {
       throw new RequestError(`the report does not fit the connection's max_payload of ${ctx.maxPayload} bytes: ask for one cluster ({"cluster":"..."})`, 413);
     }

@@ -14,7 +14,7 @@ import type { ReportQuery } from "../core/version-report.js";
 import type { PingRound } from "../core/ping-rounds.js";
 import { bundledReleases } from "../data/bundled.js";
 import { applyFleetOp, type FleetOp } from "./fleet-journal.js";
-import { renderReport, visibilityOf, type RenderedReport, type ReportContext, type ReportSources } from "./report-encoding.js";
+import { FittedLimits, renderReport, visibilityOf, type RenderedReport, type ReportContext, type ReportSources } from "./report-encoding.js";
 import { visibilityFigures, type Visibility, type VisibilityFigures } from "../core/visibility.js";
 
 /** Main thread to worker. */
@@ -45,10 +45,12 @@ export interface ReportWorkerData {
   readonly advisories: AdvisoryDataset;
 }
 
+const fits = new FittedLimits();
+
 /** A rendering that failed for another reason than the request is answered as a 500, not lost with the worker. */
 function render(sources: ReportSources, ctx: ReportContext, key: string, query: ReportQuery, visibility: Visibility): RenderedReport {
   try {
-    return renderReport(sources, ctx, key, query, visibility);
+    return renderReport(sources, ctx, key, query, visibility, fits);
   } catch (err) {
     return { key, error: { message: `internal error while building the report: ${(err as Error).message}`, code: 500 } };
   }
