@@ -63,8 +63,6 @@ export interface MonitorOptions {
 /** After start, every server has answered the first ping well within this; only then are transitions judged. */
 const WARMUP_MS = 1500;
 const FORGET_CHECK_MS = 60_000;
-/** Advertisements waiting to be taken in past which KV writes of server records trickle (see ServerStore). */
-const HOLD_WRITES_BACKLOG = 1000;
 /** A change is judged this long after it arrived (see #evaluateSoon). */
 const EVALUATE_AFTER_CHANGE_MS = 10;
 /** The upgrade gate gives the servers this long to answer its questions... */
@@ -183,7 +181,7 @@ export class VersionMonitor {
       resolveConflict: (ours, stored) => this.#resolveConflict(ours, stored),
       onWriteFailed: () => void this.keeper.check(),
       // Advertisements first: a server is in the report once taken in; its KV write can follow.
-      holdWrites: () => this.collector.stats.queued > HOLD_WRITES_BACKLOG,
+      holdWrites: () => this.collector.behind,
     });
     this.gatekeeper = new UpgradeGatekeeper(sys, this.fleet, {
       now,

@@ -50,12 +50,13 @@ const MAX_QUEUED = 250_000;
 /** How often the collector looks for clusters to probe. */
 const PROBE_TICK_MS = 500;
 /**
- * While more advertisements than this wait to be taken in, no cluster is probed: a server is heard
- * when its advertisement is taken in, so a backlog makes servers look silent that are not. After a
- * burst of 100,000 new servers, the backlog's growing lag made most of them look overdue: 43,665
- * probes, each a request to every server of the system, while the service was already behind.
+ * Past this many advertisements waiting to be taken in, the collector is behind (see `behind`).
+ * Then no cluster is probed: a server is heard when its advertisement is taken in, so a backlog
+ * makes servers look silent that are not. After a burst of 100,000 new servers, the backlog's
+ * growing lag made most of them look overdue: 43,665 probes, each a request to every server of the
+ * system, while the service was already behind. The monitor also holds KV writes back meanwhile.
  */
-export const PROBE_BACKLOG = 1000;
+export const BEHIND_BACKLOG = 1000;
 /** The reply token of probe answers, which belong to no ping round. */
 const PROBE_TOKEN = "probe";
 /**
@@ -192,9 +193,14 @@ export class Collector {
     this.opts.onLeafLinks?.(answer);
   }
 
+  /** More advertisements wait to be taken in than BEHIND_BACKLOG. */
+  get behind(): boolean {
+    return this.#queue.size > BEHIND_BACKLOG;
+  }
+
   /** Asks the servers of clusters where one went quiet for a fresh STATSZ: who answers, whom they route to. */
   async #probe(): Promise<void> {
-    if (this.#stopped || this.nc.isClosed() || this.#probing || this.#queue.size > PROBE_BACKLOG) return;
+    if (this.#stopped || this.nc.isClosed() || this.#probing || this.behind) return;
     const now = this.opts.now();
     this.#probing = true;
     let targets: readonly string[];

@@ -1,5 +1,5 @@
 import test from "ava";
-import { Collector, PROBE_BACKLOG } from "../../src/nats/collector.js";
+import { BEHIND_BACKLOG, Collector } from "../../src/nats/collector.js";
 import { PingRounds } from "../../src/core/ping-rounds.js";
 import { connectAs, startCluster, stopCluster, threeVersions, users, waitUntil, captureLogger } from "../helpers/cluster.js";
 import { SimulatedServers } from "../helpers/simulated-servers.js";
@@ -42,11 +42,11 @@ test("no cluster is probed while a backlog of advertisements waits; probing resu
   probedWhileQueued.length = 0;
   sim.advertiseAll();
   await publisher.flush();
-  await waitUntil("a backlog", () => (collector!.stats.queued > PROBE_BACKLOG ? true : undefined), 10_000, 5);
+  await waitUntil("a backlog", () => (collector!.stats.queued > BEHIND_BACKLOG ? true : undefined), 10_000, 5);
   const backlogSeenAt = performance.now();
   await waitUntil("the backlog gone", () => (collector!.stats.queued === 0 ? true : undefined), 30_000, 5);
   t.true(performance.now() - backlogSeenAt > 1500, "the backlog lasted several probe ticks");
   slow = false;
   await waitUntil("probing again", () => (probedWhileQueued.length > 0 ? true : undefined), 5_000);
-  t.deepEqual(probedWhileQueued.filter((q) => q > PROBE_BACKLOG), [], `queued at each probe: ${probedWhileQueued.join(", ")}`);
+  t.deepEqual(probedWhileQueued.filter((q) => q > BEHIND_BACKLOG), [], `queued at each probe: ${probedWhileQueued.join(", ")}`);
 });
