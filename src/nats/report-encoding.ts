@@ -80,9 +80,8 @@ export class FittedLimits {
 /** One query rendered: a request the report cannot answer becomes its error; anything else is thrown. */
 export function renderReport(sources: ReportSources, ctx: ReportContext, key: string, query: ReportQuery, visibility?: Visibility, fits?: FittedLimits): RenderedReport {
   try {
-    if (!fits) return { key, bytes: encodeReport(sources, ctx, query, visibility) };
-    const { bytes, limits } = encodeFitting(sources, ctx, query, visibility, fits.start(key));
-    fits.fitted(key, limits, bytes.length, ctx.maxPayload);
+    const { bytes, limits } = encodeFitting(sources, ctx, query, visibility, fits?.start(key));
+    fits?.fitted(key, limits, bytes.length, ctx.maxPayload);
     return { key, bytes };
   } catch (err) {
     if (err instanceof RequestError) return { key, error: { message: err.message, code: err.code } };
