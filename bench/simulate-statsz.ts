@@ -2,7 +2,8 @@
 // as a separate process so that the monitor's ingest is measured, not the publisher's.
 // Usage: simulate-statsz.ts URL USER PASS COUNT ROUNDS CHANGE_FRACTION PREFIX [EVERY_MS] [CLUSTERS]
 // The last round moves CHANGE_FRACTION of the servers to another version (with ROUNDS 1, the fleet
-// starts with that many outliers). With EVERY_MS, every server then advertises again once per
+// starts with that many outliers). Written with a leading "=" (=0.1), that fraction is on the other
+// version in every round: rounds that repeat a fleet announced with outliers, changing nothing. With EVERY_MS, every server then advertises again once per
 // EVERY_MS, spread evenly, as a real fleet does, until the process is stopped (0: not at all).
 // The servers are spread over CLUSTERS clusters (default: clusters of 3). Each lists the other members of its
 // cluster as routes, as a real server does (a full mesh): a list that named no member made every
@@ -16,7 +17,8 @@ import { connect } from "@nats-io/transport-node";
 const [url, user, pass, countText, roundsText, changeText, prefix, everyText, clustersText] = process.argv.slice(2);
 const count = Number(countText);
 const rounds = Number(roundsText);
-const change = Number(changeText);
+const changeEveryRound = changeText!.startsWith("=");
+const change = Number(changeEveryRound ? changeText!.slice(1) : changeText);
 const every = everyText === undefined ? 0 : Number(everyText);
 const clusters = clustersText === undefined ? Math.ceil(count / 3) : Number(clustersText);
 const nc = await connect({ servers: url!, user: user!, pass: pass! });
@@ -63,8 +65,8 @@ const upgradedInLastRound = (i: number) => i < count * change;
 const t0 = performance.now();
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < count; i++) {
-    // In the last round a fraction of the servers advertise a new version (an upgrade).
-    advertise(i, round, round === rounds - 1 && upgradedInLastRound(i));
+    // In the last round (or every round) a fraction of the servers advertise a new version.
+    advertise(i, round, (changeEveryRound || round === rounds - 1) && upgradedInLastRound(i));
     if (i % 2000 === 0) await nc.flush();
   }
   await nc.flush();
