@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** SIGTERM, and wait for the process to be gone. */
 export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.on("close", () => resolve());
     child.kill("SIGTERM");
   });
