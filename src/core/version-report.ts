@@ -238,6 +238,25 @@ function mismatchView(a: ScopeAnalysis, now: number): MismatchView {
   };
 }
 
+/**
+ * Up to `max` clusters, in name order: where there is not room for all, the clusters on more
+ * than one version are listed before any consistent one is. An edge fleet has tens of thousands
+ * of clusters: by name alone, the clusters a report had room for were mostly consistent ones, and
+ * mismatched clusters later in the alphabet were left out of the list.
+ */
+function mismatchedFirst(digests: readonly ClusterDigest[], max: number): ClusterDigest[] {
+  if (digests.length <= max) return [...digests];
+  let mismatched = 0;
+  for (const d of digests) if (!d.summary.consistent) mismatched++;
+  let mismatchedRoom = Math.min(max, mismatched);
+  let consistentRoom = max - mismatchedRoom;
+  const out: ClusterDigest[] = [];
+  for (const d of digests) {
+    if (d.summary.consistent ? consistentRoom-- > 0 : mismatchedRoom-- > 0) out.push(d);
+  }
+  return out;
+}
+
 function clusterView(a: ScopeAnalysis, now: number, limits: ReportLimits): ClusterView {
   const s = a.summary;
   const names = s.outliers.map((o) => o.name);
@@ -402,7 +421,7 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
           .map((o) => outlierView({ ...o, record: fresh(o.record) }, target, now, scope.classification.causes.get(o.name), reach(o.record), book, isLeaf(o.record)))
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
-    clusters: populated.slice(0, limits.maxOutliers).map((d) => clusterView(analyzeCluster(d, now, policy, sinceOf), now, limits)),
+    clusters: mismatchedFirst(populated, limits.maxOutliers).map((d) => clusterView(analyzeCluster(d, now, policy, sinceOf), now, limits)),
     clusters_omitted: Math.max(0, populated.length - limits.maxOutliers),
     servers: shownPage.map((r) => serverView(fresh(r), now, reach(r), book, isLeaf(r))),
     page: { number: page, size: pageSize, total_servers: totalServers, total_pages: totalPages },

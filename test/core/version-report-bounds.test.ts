@@ -33,6 +33,17 @@ test("lists stop at their bounds and say how many they left out", (t) => {
   t.is(r.offline_omitted, 1);
 });
 
+test("without room for every cluster, those on more than one version are listed before consistent ones; in name order", (t) => {
+  const f = fleet();
+  // a0, a1 (consistent) come before c0..c3 (one outlier each) by name.
+  for (const c of ["a0", "a1"]) for (let i = 0; i < 2; i++) f.observe(observation(`${c}-n${i}`, "2.10.27", { cluster: c, id: `${c}n${i}` }), T0);
+  t.deepEqual(buildReport(f, T0, {}, { limits }).clusters.map((c) => [c.name, c.consistent]), [["c0", false], ["c1", false]]);
+  const r = buildReport(f, T0, {}, { limits: { ...limits, maxOutliers: 5 } });
+  t.deepEqual(r.clusters.map((c) => [c.name, c.consistent]), [["a0", true], ["c0", false], ["c1", false], ["c2", false], ["c3", false]]);
+  t.is(r.clusters_omitted, 1);
+  t.deepEqual(buildReport(f, T0, {}, { limits: { ...limits, maxOutliers: 6 } }).clusters.map((c) => c.name), ["a0", "a1", "c0", "c1", "c2", "c3"], "all of them, when they fit");
+});
+
 test("within the bounds nothing is left out, and nothing is counted as left out", (t) => {
   const roomy: ReportLimits = { pageSize: 100, maxOutliers: 4, maxNames: 8 };
   const r = buildReport(fleet(), T0, {}, { limits: roomy });
