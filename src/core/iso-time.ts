@@ -33,3 +33,46 @@ function datePart(day: number): string {
 
 const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const three = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * An ISO-8601 time as Date.parse reads it (ms; NaN where it reads none). The form isoTime writes
+ * (YYYY-MM-DDTHH:MM:SS.sssZ) is read by hand, the date part's ms from Date.parse once per day:
+ * a stored record holds six times, and Date.parse of 600,000 took a quarter of decoding 100,000
+ * records at a start. Anything else is Date.parse's, so the two agree on every text.
+ */
+export function parseIsoTime(text: string): number {
+  if (text.length !== 24 || text.charCodeAt(10) !== 0x54 || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a || text.charCodeAt(19) !== 0x2e || text.charCodeAt(23) !== 0x5a) {
+    return Date.parse(text);
+  }
+  const h = digits(text, 11, 2);
+  const m = digits(text, 14, 2);
+  const s = digits(text, 17, 2);
+  const ms = digits(text, 20, 3);
+  // Out of range (24:00, a leap second) or not digits: Date.parse decides.
+  if (!(h >= 0 && h <= 23 && m >= 0 && m <= 59 && s >= 0 && s <= 59 && ms >= 0)) return Date.parse(text);
+  return dayStart(text.slice(0, 10)) + ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+
+/** The number written in `count` decimal digits at `at`; -1 where one is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const dayStarts = new Map<string, number>();
+
+/** Date.parse of the day's midnight (NaN for a day it does not read), for a few days at a time. */
+function dayStart(date: string): number {
+  let ms = dayStarts.get(date);
+  if (ms === undefined) {
+    if (dayStarts.size >= 1024) dayStarts.clear();
+    ms = Date.parse(`${date}T00:00:00.000Z`);
+    dayStarts.set(date, ms);
+  }
+  return ms;
+}

@@ -1,4 +1,4 @@
-import { isoTime as iso } from "./iso-time.js";
+import { isoTime as iso, parseIsoTime } from "./iso-time.js";
 import { MAX_HISTORY, ServerState, VersionChangeKind, type ServerRecord, type VersionChange } from "./server-record.js";
 import { parseVersion } from "./version.js";
 
@@ -48,7 +48,7 @@ function str(o: Json, k: string, optional = false): string | undefined {
 function time(o: Json, k: string, optional = false): number | undefined {
   const v = str(o, k, optional);
   if (v === undefined) return undefined;
-  const ms = Date.parse(v);
+  const ms = parseIsoTime(v);
   if (Number.isNaN(ms)) throw new RecordDecodeError(`field "${k}" is not a time: ${JSON.stringify(v.slice(0, 40))}`);
   return ms;
 }
