@@ -20,8 +20,13 @@ export async function scanLatest<T = Uint8Array>(
   await readOrdered(nc, `KV_${bucket}`, { filter_subjects: `$KV.${bucket}.${prefix}>`, deliver_policy: DeliverPolicy.LastPerSubject }, `${prefix}> from bucket ${bucket}`, {
     start: () => (entries = []),
     message: (m) => {
-      const op = m.header("KV-Operation");
-      if (op === "DEL" || op === "PURGE") return;
+      // A delete or purge marker has no value (ADR-8): only an empty entry's headers are read.
+      // Stored entries carry headers (the compare-and-set ones they were written with), and
+      // decoding them took ~0.2 s of reading 100,000 servers at a start.
+      if (m.data.length === 0) {
+        const op = m.header("KV-Operation");
+        if (op === "DEL" || op === "PURGE") return;
+      }
       const key = m.subject.slice(`$KV.${bucket}.`.length);
       entries.push([key, m.seq, parse(key, m.data)]);
     },
