@@ -171,6 +171,7 @@ export class VersionMonitor {
       sources: () => this.#reportSources(),
       context: () => this.#reportContext(),
       revision: () => this.#reportRevision(),
+      behind: () => this.collector.behind,
     });
     // Started before the fleet takes its first change: the worker's copy is built from all of them.
     this.reports.start();

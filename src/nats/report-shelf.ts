@@ -8,6 +8,7 @@ import type { ScopeVerdict } from "../core/scope-verdict.js";
 import type { VisibilityFigures } from "../core/visibility.js";
 import type { ReportQuery } from "../core/version-report.js";
 import type { FleetOp } from "./fleet-journal.js";
+import { BacklogWatch, type IngestState } from "./backlog-watch.js";
 import { renderReport, type RenderedReport, type ReportContext, type ReportSources } from "./report-encoding.js";
 import { RequestError } from "./report-request.js";
 import type { FromReportWorker, ReportWorkerData, ToReportWorker } from "./report-worker.js";
@@ -22,6 +23,8 @@ export interface ReportShelfOptions {
   readonly context: () => ReportContext;
   /** Changes whenever anything a report shows has changed (besides the clock). */
   readonly revision: () => string;
+  /** Advertisements wait to be taken in (see Collector.behind): renderings are paced for it. */
+  readonly behind?: () => boolean;
 }
 
 /** How often the shelf looks for changes to render; a change reaches the shelf within this plus one build. */
@@ -53,10 +56,24 @@ const BUILD_GAP_FACTOR = 2;
 const MAX_BUILD_GAP_MS = 500;
 const WARMUP_RENDERINGS = 3;
 
+/**
+ * While a backlog waits, renderings are at least this far apart: each shows a fleet that is
+ * already behind, and takes a core the backlog needs (at 33,334 clusters, about a second each).
+ */
+const BEHIND_BUILD_GAP_MS = 5000;
+/**
+ * A backlog that lasted this long, once taken in, is rendered at once: after a burst of 100,000
+ * new servers the pause after the last rendering (twice its 1.8 s) held the report 3-4 s behind a
+ * fleet that had been complete since.
+ */
+const CAUGHT_UP_AFTER_MS = 1000;
+
 /** When the next rendering may start, after the `rendered`th one, which ended at `endedAt` (monotonic clock) and took `ms`. */
-export function nextBuildAt(endedAt: number, ms: number, rendered: number): number {
+export function nextBuildAt(endedAt: number, ms: number, rendered: number, ingest: IngestState = "steady"): number {
+  if (ingest === "caught-up") return endedAt;
   const gap = BUILD_GAP_FACTOR * ms;
-  return endedAt + (rendered <= WARMUP_RENDERINGS ? Math.min(gap, MAX_BUILD_GAP_MS) : gap);
+  const pause = rendered <= WARMUP_RENDERINGS ? Math.min(gap, MAX_BUILD_GAP_MS) : gap;
+  return endedAt + (ingest === "behind" ? Math.max(pause, BEHIND_BUILD_GAP_MS) : pause);
 }
 /**
  * Whether the worker should render again, at `now` (the injected clock): something a report shows
@@ -107,6 +124,7 @@ export class ReportShelf {
   /** The latest rendering: what it showed (revision, the report's instant) and when it ended on the monotonic clock. */
   #built: { revision: string; at: number; endedAt: number; ms: number } | undefined;
   #askedAt = 0;
+  readonly #backlog = new BacklogWatch(CAUGHT_UP_AFTER_MS);
   #visibility: VisibilityFigures | undefined;
   #fallbackCache = new Map<string, { version: string; bytes: Uint8Array }>();
   /** Questions the worker was asked and has not answered yet, each with how to answer it here instead. */
@@ -221,11 +239,13 @@ export class ReportShelf {
   #check(): void {
     if (!this.#worker) return;
     this.#flush();
+    // Seen at every check, a rendering in flight or not: a backlog may begin and end during one.
+    const ingest = this.#backlog.see(this.#opts.behind?.() ?? false, performance.now());
     if (this.#inFlight || this.#loading) return;
     const now = this.#opts.now();
     const built = this.#built;
     // Pacing is about this process's CPU, so it runs on the monotonic clock, never the injected one.
-    if (built && performance.now() < nextBuildAt(built.endedAt, built.ms, this.stats.background_builds)) return;
+    if (built && performance.now() < nextBuildAt(built.endedAt, built.ms, this.stats.background_builds, ingest)) return;
     const revision = this.#opts.revision();
     const unrendered = [...this.#entries.values()].some((e) => !e.rendered);
     if (!renderingDue(built, { revision, now, askedAt: this.#askedAt, unrendered })) return;
@@ -234,6 +254,8 @@ export class ReportShelf {
     const queries = [...this.#entries].map(([key, e]) => ({ key, query: e.query }));
     const id = ++this.#seq;
     this.#inFlight = { id, revision, at: ctx.now };
+    // What the backlog held is in this rendering: the next is paced as usual.
+    if (ingest === "caught-up") this.#backlog.rendered();
     // The names that answered the last ping (every server) go to the worker only when they changed:
     // copied into every build message, they cost 2.6 ms of this thread per build at 100,000 servers.
     const round = ctx.lastPing;

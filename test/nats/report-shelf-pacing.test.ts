@@ -16,6 +16,16 @@ test("a slow rendering among the worker's first (cold, on a loaded machine) neve
   t.is(nextBuildAt(1_000, 100, 1), 1_200);
 });
 
+test("while a backlog waits, renderings are at least 5 s apart; once a long one is taken in, the next starts at once", (t) => {
+  // Each rendering while behind shows a fleet already behind, and takes a core the backlog needs.
+  t.is(nextBuildAt(1_000, 10, 10, "behind"), 6_000);
+  t.is(nextBuildAt(1_000, 3_000, 10, "behind"), 7_000, "a pause longer than 5 s stays");
+  t.is(nextBuildAt(1_000, 100, 1, "behind"), 6_000, "also among the first renderings");
+  // After a burst of 100,000 servers the pause (twice 1.8 s) held the report 3-4 s behind a complete fleet.
+  t.is(nextBuildAt(1_000, 1_800, 10, "caught-up"), 1_000);
+  t.is(nextBuildAt(1_000, 1_800, 10, "steady"), 4_600);
+});
+
 test("with nothing new, a report someone reads is rendered again every 5 s, one nobody read for a minute every 10 s", (t) => {
   const last = { revision: "r1", at: 100_000 };
   const read = (now: number) => renderingDue(last, { revision: "r1", now, askedAt: 99_000, unrendered: false });
