@@ -105,7 +105,8 @@ interface Entry {
  * something changes and every 5 s; a request is answered with the last complete rendering, so
  * it never waits for a build. Only a query nobody asked before is built while its request waits.
  * Served renderings lag the fleet by at most one check interval, the pause after the last build
- * (twice its time; at most MAX_BUILD_GAP_MS after the first few) and one build.
+ * (twice its time; at most MAX_BUILD_GAP_MS after the first few; at least BEHIND_BUILD_GAP_MS
+ * while advertisements wait, none once a backlog is taken in) and one build.
  */
 export class ReportShelf {
   readonly #opts: ReportShelfOptions;
