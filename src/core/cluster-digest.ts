@@ -52,7 +52,7 @@ export interface ClusterDigest {
    */
   readonly pointers: readonly { readonly names: readonly string[]; readonly routes: SortedNames; readonly gateways: SortedNames }[];
   /** Servers of each version (and Go) among the live, for counting advisories without reading them all. */
-  readonly builds: ReadonlyMap<string, { readonly version: string; readonly go: string | undefined; readonly count: number }>;
+  readonly builds: readonly { readonly version: string; readonly go: string | undefined; readonly count: number }[];
   /** Valid from `at` until `until` (then a live server may have gone past the offline window), unless the cluster changes. */
   readonly at: number;
   readonly until: number;
@@ -84,8 +84,9 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
     gos.set(r.go, (gos.get(r.go) ?? 0) + 1);
     if (r.state !== ServerState.ShutDown) expected.push(r.name);
   }
-  const builds = new Map<string, { version: string; go: string | undefined; count: number }>();
-  for (const [version, gos] of byBuild) for (const [go, count] of gos) builds.set(`${version}\u0000${go ?? ""}`, { version, go, count });
+  // An array of its size, not a Map by a key made per build: a digest of every cluster is kept, and a Map's table took ~190 B of each.
+  const builds: { version: string; go: string | undefined; count: number }[] = [];
+  for (const [version, gos] of byBuild) for (const [go, count] of gos) builds.push({ version, go, count });
   const liveNames = live.map((r) => r.name);
   // Usually every live server is expected: then one array serves both (an array pushed to keeps room to spare).
   const expectedNames = expected.length === live.length ? liveNames : expected.slice();
@@ -120,7 +121,7 @@ export function digestCluster(fleet: Fleet, cluster: string, now: number): Clust
     unnamed: live.filter((r) => r.name === r.id).map((r) => r.name),
     expected: expectedNames,
     pointers,
-    builds,
+    builds: builds.slice(),
     at: now,
     until,
   };

@@ -317,7 +317,7 @@ export interface ReportOptions {
 
 function securityView(book: AdvisoryBook, target: string | undefined, digests: readonly ClusterDigest[]): SecurityView {
   let affected = 0;
-  for (const d of digests) for (const b of d.builds.values()) if (book.applying(b.version, b.go).length > 0) affected += b.count;
+  for (const d of digests) for (const b of d.builds) if (book.applying(b.version, b.go).length > 0) affected += b.count;
   return {
     dataset: { source: book.dataset.source, as_of: book.dataset.as_of },
     target: target ? book.summary(target) : null,
