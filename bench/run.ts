@@ -656,6 +656,12 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** The CPU seconds a process uses from now on, read when asked (NaN once it cannot be read). */
+function cpuFromNow(pid: number | undefined): () => number {
+  const at = cpuSeconds(pid) ?? Number.NaN;
+  return () => (cpuSeconds(pid) ?? Number.NaN) - at;
+}
+
 /**
  * Requests the subjects back to back every `gapMs` until stopped, timing each. The floor (when it
  * is one of them) is kept answering as many bytes as the report's last answer had.
@@ -761,11 +767,10 @@ async function benchBurst(n: number): Promise<void> {
     // service has used less than a tenth of a core for two seconds in a row (at most a minute).
     const settleStart = performance.now();
     let quiet = 0;
-    for (let last = cpuSeconds(service.child.pid) ?? 0; quiet < 2 && performance.now() - settleStart < 60_000; ) {
+    while (quiet < 2 && performance.now() - settleStart < 60_000) {
+      const used = cpuFromNow(service.child.pid);
       await sleep(1000);
-      const used = cpuSeconds(service.child.pid) ?? 0;
-      quiet = used - last < 0.1 ? quiet + 1 : 0;
-      last = used;
+      quiet = used() < 0.1 ? quiet + 1 : 0;
     }
     const settledAfter = performance.now() - settleStart;
     // Ingest: the same servers advertising again, unchanged (the same 10 % on the other version:
@@ -774,7 +779,7 @@ async function benchBurst(n: number): Promise<void> {
     const atStart = await serviceStats(nc);
     const before = atStart.ingest.received.stats as number;
     const rounds = 3;
-    const cpu0 = { service: cpuSeconds(service.child.pid) ?? NaN, server: cpuSeconds(cluster.servers[0]!.pid) ?? NaN };
+    const used = { service: cpuFromNow(service.child.pid), server: cpuFromNow(cluster.servers[0]!.pid) };
     const again = simulator(cluster, n, rounds, { everyRound: 0.1 }, "b", 0, clusters);
     await waitUntil("the first repeat", async () => ((await serviceStats(nc)).ingest.received.stats > before ? true : undefined), 60_000, 5);
     const i0 = performance.now();
@@ -791,7 +796,7 @@ async function benchBurst(n: number): Promise<void> {
     }, 300_000, 20);
     const rate = processed / ((movedAt - i0) / 1000);
     const pub = await again.published;
-    const cpu = { service: (cpuSeconds(service.child.pid) ?? NaN) - cpu0.service, server: (cpuSeconds(cluster.servers[0]!.pid) ?? NaN) - cpu0.server, simulator: again.cpu() };
+    const cpu = { service: used.service(), server: used.server(), simulator: again.cpu() };
     await again.stop();
     const after = await serviceStats(nc);
     say(`Ingest of repeated advertisements at ${n.toLocaleString("en")} servers, from ${Math.round(settledAfter / 1000)} s after the last start (when the service had been nearly idle for 2 s): ${Math.round(rate).toLocaleString("en")} per second processed`);
@@ -799,11 +804,11 @@ async function benchBurst(n: number): Promise<void> {
       ` system connection lost (slow consumer) ${after.ingest.disconnects - atStart.ingest.disconnects} times, dropped from a full backlog ${after.ingest.dropped - atStart.ingest.dropped}).`);
     // What the nats-server spends on an advertisement nobody subscribed to: it reads every STATSZ itself.
     await service.stop();
-    const server0 = cpuSeconds(cluster.servers[0]!.pid) ?? NaN;
+    const usedAlone = cpuFromNow(cluster.servers[0]!.pid);
     const alone = simulator(cluster, n, 1, { everyRound: 0.1 }, "b", 0, clusters);
     await alone.published;
     await alone.stop();
-    const serverAlone = (cpuSeconds(cluster.servers[0]!.pid) ?? NaN) - server0;
+    const serverAlone = usedAlone();
     const µs = (seconds: number, count = processed) => `${Math.round((seconds * 1e6) / count)} µs`;
     say(`CPU per advertisement in this phase (from /proc): the service ${µs(cpu.service)} (both threads), the nats-server ${µs(cpu.server)}, the simulator ${µs(cpu.simulator)};`);
     say(`${Math.round(cpu.service + cpu.server + cpu.simulator)} CPU seconds in ${Math.round((movedAt - i0) / 1000)} s, on two cores. The service's own cost is ${Math.round(processed / cpu.service).toLocaleString("en")} advertisements per CPU second.`);

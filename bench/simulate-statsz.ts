@@ -3,8 +3,9 @@
 // Usage: simulate-statsz.ts URL USER PASS COUNT ROUNDS CHANGE_FRACTION PREFIX [EVERY_MS] [CLUSTERS]
 // The last round moves CHANGE_FRACTION of the servers to another version (with ROUNDS 1, the fleet
 // starts with that many outliers). Written with a leading "=" (=0.1), that fraction is on the other
-// version in every round: rounds that repeat a fleet announced with outliers, changing nothing. With EVERY_MS, every server then advertises again once per
-// EVERY_MS, spread evenly, as a real fleet does, until the process is stopped (0: not at all).
+// version in every round: rounds that repeat a fleet announced with outliers, changing nothing.
+// With EVERY_MS, every server then advertises again once per EVERY_MS, spread evenly, as a real
+// fleet does, until the process is stopped (0: not at all).
 // The servers are spread over CLUSTERS clusters (default: clusters of 3). Each lists the other members of its
 // cluster as routes, as a real server does (a full mesh): a list that named no member made every
 // member look dropped by its peers, so the monitor probed every cluster without end, and, as
@@ -61,12 +62,13 @@ function advertise(i: number, round: number, upgraded: boolean): void {
   nc.publish(`$SYS.SERVER.${id}.STATSZ`, enc.encode(msg));
 }
 
-const upgradedInLastRound = (i: number) => i < count * change;
+/** The servers the change fraction puts on the other version. */
+const onOtherVersion = (i: number) => i < count * change;
 const t0 = performance.now();
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < count; i++) {
     // In the last round (or every round) a fraction of the servers advertise a new version.
-    advertise(i, round, (changeEveryRound || round === rounds - 1) && upgradedInLastRound(i));
+    advertise(i, round, (changeEveryRound || round === rounds - 1) && onOtherVersion(i));
     if (i % 2000 === 0) await nc.flush();
   }
   await nc.flush();
@@ -84,7 +86,7 @@ if (every > 0) {
   setInterval(() => {
     const from = Math.floor((slice * count) / slices);
     const to = Math.floor(((slice + 1) * count) / slices);
-    for (let i = from; i < to; i++) advertise(i, round, upgradedInLastRound(i));
+    for (let i = from; i < to; i++) advertise(i, round, onOtherVersion(i));
     slice = (slice + 1) % slices;
     if (slice === 0) round++;
   }, every / slices);
