@@ -16,6 +16,8 @@ export interface RepublishWitnessOptions {
 }
 
 const ns = (ms: number) => ms * 1_000_000;
+/** A note's `Nats-Msg-Id` is this and the event's id: notes and captures of one event are stored apart. */
+const SEEN_ID_PREFIX = "seen.";
 
 export function witnessStreamName(eventStream: string): string {
   return `${eventStream}-witness`;
@@ -90,22 +92,29 @@ export class RepublishWitness {
    * (deduplicated on the id); throws when the witness does not acknowledge it.
    */
   async noteSeen(id: string): Promise<void> {
-    await jetstream(this.nc).publish(seenSubject(this.name), id, { msgID: `seen.${id}`, timeout: 2000 });
+    await jetstream(this.nc).publish(seenSubject(this.name), id, { msgID: SEEN_ID_PREFIX + id, timeout: 2000 });
   }
 
-  /** The ids of every event that reached the public subjects since `since` (server clock), captured or noted. */
+  /**
+   * The ids of every event that reached the public subjects since `since` (server clock), captured or
+   * noted. Headers only: a capture carries the event's id as `Nats-Msg-Id`, a note as `seen.<id>`
+   * (noteSeen), and the bodies (a whole event each) would only be read to be dropped.
+   */
   async idsSince(since: number): Promise<Set<string>> {
     let ids = new Set<string>();
+    const seen = seenSubject(this.name);
     await readOrdered(
       this.nc,
       this.name,
-      { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() },
+      { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString(), headers_only: true },
       `what reached the public event subjects, from ${this.name}`,
       {
         start: () => (ids = new Set()),
         message: (m) => {
-          const id = m.subject === seenSubject(this.name) ? new TextDecoder().decode(m.data) : m.header("Nats-Msg-Id");
-          if (id) ids.add(id);
+          const id = m.header("Nats-Msg-Id");
+          if (!id) return;
+          if (m.subject !== seen) ids.add(id);
+          else if (id.startsWith(SEEN_ID_PREFIX)) ids.add(id.slice(SEEN_ID_PREFIX.length));
         },
       },
     );

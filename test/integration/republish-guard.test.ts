@@ -38,8 +38,8 @@ async function setUp(t: ExecutionContext, name: string, binaries: string[], opts
   };
   /** What reaches the public subjects from now on: the id and subject of each message. */
   const listen = async () => {
-    const got: { subject: string; id: string }[] = [];
-    for (const s of ["versions.mismatch", "versions.mismatch.>"]) nc.subscribe(s, { callback: (_e, m) => void got.push({ subject: m.subject, id: m.headers?.get("Nats-Msg-Id") ?? "" }) });
+    const got: { subject: string; id: string; body: string }[] = [];
+    for (const s of ["versions.mismatch", "versions.mismatch.>"]) nc.subscribe(s, { callback: (_e, m) => void got.push({ subject: m.subject, id: m.headers?.get("Nats-Msg-Id") ?? "", body: m.string() }) });
     await nc.flush();
     return got;
   };
@@ -101,6 +101,8 @@ test("a guard started after every instance died publishes what the stream stored
   // Judged within start(): before the instance could publish a later event of the scope.
   await pause(100);
   t.deepEqual(got.map((g) => g.id), ["cluster:east.1.1"], "the dropped event is published, the republished one is not");
+  // The start read ids only (headers): the event is read in full from the stream to be published.
+  t.like(got[0], { subject: "versions.mismatch.east", body: event("cluster:east.1.1", "east", 1) });
   t.deepEqual(first.g.stats, { fallbacks: 1, claimedElsewhere: 0, witnessed: 1 });
   t.is(lines().filter((l) => /without republishing/.test(String(l["msg"]))).length, 1);
   // The next instance to start finds both on the witness: nothing more is published.
