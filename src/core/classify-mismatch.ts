@@ -18,7 +18,12 @@ export interface MismatchClassification {
   /** The facts that led to the state, for an operator. */
   readonly reasons: readonly string[];
   readonly action: string;
-  readonly causes: ReadonlyMap<string, OutlierDiagnosis>;
+  readonly causes: OutlierCauses;
+}
+
+/** Each outlier's diagnosis, by name; `of` takes one of the scope's outliers itself (no lookup by name). */
+export interface OutlierCauses extends ReadonlyMap<string, OutlierDiagnosis> {
+  of(o: Outlier): OutlierDiagnosis;
 }
 
 /** When a mismatch first seen now probably began (see mismatchStartOf). */
@@ -105,12 +110,18 @@ function recommend(state: MismatchState, summary: VersionSummary, facts: ScopeFa
  * Diagnoses outliers when asked: a report shows a page of them, while a large fleet can have
  * thousands, and describing every one on every rendering cost more than the rest of the report.
  */
-class Diagnoses implements ReadonlyMap<string, OutlierDiagnosis> {
-  readonly #outliers: ReadonlyMap<string, Outlier>;
+class Diagnoses implements OutlierCauses {
+  /** By name, made on first use: the whole system's 10,000 outliers were mapped on every rendering to look up the 1,000 shown. */
+  #byName: ReadonlyMap<string, Outlier> | undefined;
   readonly #done = new Map<string, OutlierDiagnosis>();
 
-  constructor(outliers: readonly Outlier[], readonly diagnose: (o: Outlier) => OutlierDiagnosis) {
-    this.#outliers = new Map(outliers.map((o) => [o.name, o]));
+  constructor(
+    readonly outliers: readonly Outlier[],
+    readonly diagnose: (o: Outlier) => OutlierDiagnosis,
+  ) {}
+
+  get #outliers(): ReadonlyMap<string, Outlier> {
+    return (this.#byName ??= new Map(this.outliers.map((o) => [o.name, o])));
   }
 
   get size(): number {
@@ -122,11 +133,16 @@ class Diagnoses implements ReadonlyMap<string, OutlierDiagnosis> {
   }
 
   get(name: string): OutlierDiagnosis | undefined {
-    let d = this.#done.get(name);
+    const d = this.#done.get(name);
     if (d) return d;
     const o = this.#outliers.get(name);
-    if (!o) return undefined;
-    this.#done.set(name, (d = this.diagnose(o)));
+    return o ? this.of(o) : undefined;
+  }
+
+  /** The diagnosis of one of the scope's outliers, without looking it up by name. */
+  of(o: Outlier): OutlierDiagnosis {
+    let d = this.#done.get(o.name);
+    if (!d) this.#done.set(o.name, (d = this.diagnose(o)));
     return d;
   }
 
@@ -150,6 +166,10 @@ class Diagnoses implements ReadonlyMap<string, OutlierDiagnosis> {
     return this.entries();
   }
 }
+
+const NO_CAUSES: OutlierCauses = new Diagnoses([], () => {
+  throw new Error("a consistent scope has no outliers to diagnose");
+});
 
 /**
  * Classifies one scope (a cluster, or the whole system). `since` is the durable start time of the
@@ -180,7 +200,7 @@ export function classifyScope(
       since: undefined,
       reasons: summary.target ? [`every server runs ${summary.target}`] : ["no servers"],
       action: summary.target ? "none" : "no servers seen yet",
-      causes: new Map(),
+      causes: NO_CAUSES,
     };
   }
   const start = since ?? mismatchStartOf(facts, now);

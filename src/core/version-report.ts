@@ -194,37 +194,50 @@ function visibilityView(v: Visibility, limits: ReportLimits): VisibilityView {
 
 
 export function serverView(r: ServerRecord, now: number, unreachableSince?: number, book?: AdvisoryBook, leaf = false): ServerView {
-  const advisories = book?.summary(r.version, r.go);
-  return {
-    name: r.name,
-    id: r.id,
-    cluster: r.cluster,
-    ...(r.domain ? { domain: r.domain } : {}),
-    host: r.host,
-    version: r.version,
-    ...(r.go !== undefined ? { go: r.go } : {}),
-    ...(r.gitCommit !== undefined ? { git_commit: r.gitCommit } : {}),
-    state: unreachableSince !== undefined ? "unreachable" : r.state,
-    ...(unreachableSince !== undefined ? { unreachable_since: iso(unreachableSince) } : {}),
-    ...(r.startedAt !== undefined
-      ? { started_at: iso(r.startedAt), uptime_seconds: Math.max(0, Math.floor((now - r.startedAt) / 1000)) }
-      : {}),
-    first_seen: iso(r.firstSeen),
-    version_since: iso(r.versionSince),
-    last_seen: iso(r.lastSeen),
-    ...(advisories && advisories.count > 0 ? { advisories } : {}),
-    ...(leaf ? { leaf: true as const } : {}),
-  };
+  const v = { name: r.name, id: r.id, cluster: r.cluster } as Writable<ServerView>;
+  addServerFields(v, r, now, unreachableSince, book, leaf);
+  return v;
 }
 
-function outlierView(o: Outlier, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined, book: AdvisoryBook | undefined, leaf: boolean): OutlierView {
-  return {
-    ...serverView(o.record, now, unreachableSince, book, leaf),
-    target,
-    gap: o.gap,
-    direction: o.direction,
-    ...(diagnosis ? { cause: diagnosis.cause, cause_detail: diagnosis.detail } : {}),
-  };
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A server's fields after name, id and cluster, in the order the reply shows them. Set one by one,
+ * not spread from conditional objects: a whole-system report shows up to 1,000 outliers and a page
+ * of servers, and the spreads' short-lived objects were a sixth of building it.
+ */
+function addServerFields(v: Writable<ServerView>, r: ServerRecord, now: number, unreachableSince: number | undefined, book: AdvisoryBook | undefined, leaf: boolean): void {
+  if (r.domain) v.domain = r.domain;
+  v.host = r.host;
+  v.version = r.version;
+  if (r.go !== undefined) v.go = r.go;
+  if (r.gitCommit !== undefined) v.git_commit = r.gitCommit;
+  v.state = unreachableSince !== undefined ? "unreachable" : r.state;
+  if (unreachableSince !== undefined) v.unreachable_since = iso(unreachableSince);
+  if (r.startedAt !== undefined) {
+    v.started_at = iso(r.startedAt);
+    v.uptime_seconds = Math.max(0, Math.floor((now - r.startedAt) / 1000));
+  }
+  v.first_seen = iso(r.firstSeen);
+  v.version_since = iso(r.versionSince);
+  v.last_seen = iso(r.lastSeen);
+  const advisories = book?.summary(r.version, r.go);
+  if (advisories && advisories.count > 0) v.advisories = advisories;
+  if (leaf) v.leaf = true;
+}
+
+/** `record` is the server's current record (a summary's may lag). */
+function outlierView(o: Outlier, record: ServerRecord, target: string, now: number, diagnosis: OutlierDiagnosis | undefined, unreachableSince: number | undefined, book: AdvisoryBook | undefined, leaf: boolean): OutlierView {
+  const v = { name: record.name, id: record.id, cluster: record.cluster } as Writable<OutlierView>;
+  addServerFields(v, record, now, unreachableSince, book, leaf);
+  v.target = target;
+  v.gap = o.gap;
+  v.direction = o.direction;
+  if (diagnosis) {
+    v.cause = diagnosis.cause;
+    v.cause_detail = diagnosis.detail;
+  }
+  return v;
 }
 
 function mismatchView(a: ScopeAnalysis, now: number): MismatchView {
@@ -418,7 +431,10 @@ export function buildReport(fleet: Fleet, now: number, query: ReportQuery = {}, 
     outliers: target
       ? outliers
           .slice(0, limits.maxOutliers)
-          .map((o) => outlierView({ ...o, record: fresh(o.record) }, target, now, scope.classification.causes.get(o.name), reach(o.record), book, isLeaf(o.record)))
+          .map((o) => {
+            const record = fresh(o.record);
+            return outlierView(o, record, target, now, scope.classification.causes.of(o), reach(record), book, isLeaf(record));
+          })
       : [],
     outliers_omitted: Math.max(0, outliers.length - limits.maxOutliers),
     clusters: mismatchedFirst(populated, limits.maxOutliers).map((d) => clusterView(analyzeCluster(d, now, policy, sinceOf), now, limits)),
