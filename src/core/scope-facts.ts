@@ -110,22 +110,31 @@ export function factsOf(members: readonly ServerRecord[]): ScopeFacts {
  */
 export function mergeFacts(parts: readonly ScopeFacts[]): ScopeFacts {
   if (parts.length === 1) return parts[0]!;
-  const versions = new Map<string, VersionFacts>();
+  // Accumulated in place and visited with forEach: a system of 33,000 clusters merged on every
+  // rendering, and an object per merge step and an entry array per Map entry visited made this
+  // a fifth of a whole-system report at the edge.
+  const merged = new Map<string, { earliest: number; restart: Activity | undefined }>();
   const domains = new Map<string, ReadonlyMap<string | undefined, DomainTally>>();
+  const rolledBack: string[] = [];
   let change: Activity | undefined;
-  for (const p of parts) {
-    for (const [version, f] of p.versions) {
-      const v = versions.get(version);
-      if (!v) versions.set(version, f);
-      else {
-        const restart = later(v.restart, f.restart);
-        versions.set(version, { earliest: Math.min(v.earliest, f.earliest), ...(restart ? { restart } : {}) });
-      }
+  const addVersion = (f: VersionFacts, version: string) => {
+    const v = merged.get(version);
+    if (!v) merged.set(version, { earliest: f.earliest, restart: f.restart });
+    else {
+      if (f.earliest < v.earliest) v.earliest = f.earliest;
+      v.restart = later(v.restart, f.restart);
     }
-    change = later(change, p.change);
-    for (const [cluster, tallies] of p.domains) domains.set(cluster, tallies);
+  };
+  const addDomains = (tallies: ReadonlyMap<string | undefined, DomainTally>, cluster: string) => void domains.set(cluster, tallies);
+  for (const p of parts) {
+    p.versions.forEach(addVersion);
+    if (p.change) change = later(change, p.change);
+    p.domains.forEach(addDomains);
+    for (const name of p.rolledBack) rolledBack.push(name);
   }
-  return { versions, ...(change ? { change } : {}), domains, rolledBack: parts.flatMap((p) => p.rolledBack) };
+  const versions = new Map<string, VersionFacts>();
+  merged.forEach((v, version) => versions.set(version, v.restart ? { earliest: v.earliest, restart: v.restart } : { earliest: v.earliest }));
+  return { versions, ...(change ? { change } : {}), domains, rolledBack };
 }
 
 /**

@@ -119,16 +119,16 @@ function firstNames(lists: readonly (readonly string[])[], max: number): string[
 /** The buckets of disjoint sets of servers (a system's clusters), merged by version. */
 function mergeBuckets(parts: Iterable<ReadonlyMap<string, VersionBucket>>): Map<string, { version: Version; lists: (readonly string[])[]; count: number }> {
   const byVersion = new Map<string, { version: Version; lists: (readonly string[])[]; count: number }>();
-  for (const part of parts) {
-    for (const [text, b] of part) {
-      if (b.names.length === 0) continue;
-      const g = byVersion.get(text);
-      if (g) {
-        g.lists.push(b.names);
-        g.count += b.names.length;
-      } else byVersion.set(text, { version: b.version, lists: [b.names], count: b.names.length });
-    }
-  }
+  // forEach, not for-of: no entry array per bucket visited (33,000 clusters merged per rendering).
+  const add = (b: VersionBucket, text: string) => {
+    if (b.names.length === 0) return;
+    const g = byVersion.get(text);
+    if (g) {
+      g.lists.push(b.names);
+      g.count += b.names.length;
+    } else byVersion.set(text, { version: b.version, lists: [b.names], count: b.names.length });
+  };
+  for (const part of parts) part.forEach(add);
   return byVersion;
 }
 

@@ -39,3 +39,29 @@ test("only what is taken is merged: the first item of 1,000 lists of 1,000 comes
   t.deepEqual(sliceMerged(big, byNumber, 0, 3), [0, 1, 2]);
   t.true(performance.now() - started < 50, "a heap of the lists' heads, not a sort of a million items");
 });
+
+test("slices near the start (picked) and deep ones (merged) are both the slice of the stable sort, equal items in list order", (t) => {
+  let s = 3;
+  const next = (n: number) => ((s = (s * 1103515245 + 12345) % 2147483648), s % n);
+  const byK = (a: { k: number }, b: { k: number }) => a.k - b.k;
+  for (let round = 0; round < 60; round++) {
+    // Few keys among many items: ties across lists and within them.
+    const ls = Array.from({ length: 1 + next(400) }, (_, l) => Array.from({ length: next(8) }, (_, i) => ({ k: next(300), l, i })).sort(byK));
+    const all = ls.flat().sort((a, b) => byK(a, b) || a.l - b.l || a.i - b.i);
+    for (const [start, count] of [[0, 1], [0, 100], [0, 50], [next(900), 1 + next(100)], [990, 20], [1000, 5], [next(all.length + 10), 1 + next(150)]] as const) {
+      const got = sliceMerged(ls, byK, start, count);
+      const want = all.slice(start, start + count);
+      if (JSON.stringify(got) !== JSON.stringify(want)) return t.fail(`round ${round}, ${ls.length} lists: ${start}+${count}`);
+    }
+  }
+  t.pass();
+});
+
+test("the first page of 33,334 lists of 3 names is quick and right", (t) => {
+  const lists = Array.from({ length: 33_334 }, (_, c) => [c, c + 33_334, c + 66_668].filter((i) => i < 100_000).map((i) => `g-${i}`).sort());
+  const started = performance.now();
+  const page = sliceMerged(lists, (a, b) => (a < b ? -1 : a > b ? 1 : 0), 0, 100);
+  const took = performance.now() - started;
+  t.deepEqual(page, lists.flat().sort().slice(0, 100));
+  t.true(took < 20, `${took.toFixed(1)} ms`);
+});
