@@ -27,7 +27,7 @@ export function rawHeaderBlock(msg: unknown): Uint8Array | null | undefined {
  * One header's first value, read from the raw block. nats.js decodes every header of a message to
  * read one of them (MsgHdrsImpl.decode: ~35 µs for the seven of a republished event), and reading
  * the ids of 33,000 events that way took a second of a start. Names match exactly, as the client's
- * `get` matches them; the value is trimmed. Falls back to the client's headers when the message's
+ * `get` matches them; the value is trimmed, and an empty one is none. Falls back to the client's headers when the message's
  * shape is not the one this reads.
  */
 export function headerOf(msg: unknown, name: string, fallback: () => string | undefined): string | undefined {
@@ -37,7 +37,7 @@ export function headerOf(msg: unknown, name: string, fallback: () => string | un
   return findHeader(block, name);
 }
 
-/** The first value of `name` in a raw header block, or undefined. */
+/** The first value of `name` in a raw header block; undefined when absent or empty (as `get(name) || undefined` reads it). */
 export function findHeader(block: Uint8Array, name: string): string | undefined {
   const n = name.length;
   // The first line is the status line (NATS/1.0 …): headers start after it.
@@ -50,7 +50,7 @@ export function findHeader(block: Uint8Array, name: string): string | undefined 
       let to = end > line && block[end - 1] === CR ? end - 1 : end;
       while (from < to && (block[from] === SPACE || block[from] === TAB)) from++;
       while (to > from && (block[to - 1] === SPACE || block[to - 1] === TAB)) to--;
-      return decoder.decode(block.subarray(from, to));
+      return to > from ? decoder.decode(block.subarray(from, to)) : undefined;
     }
     line = end + 1;
   }

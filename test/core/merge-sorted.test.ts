@@ -42,7 +42,8 @@ test("only what is taken is merged: the first item of 1,000 lists of 1,000 comes
 
 test("slices near the start (picked) and deep ones (merged) are both the slice of the stable sort, equal items in list order", (t) => {
   let s = 3;
-  const next = (n: number) => ((s = (s * 1103515245 + 12345) % 2147483648), s % n);
+  // The high bits: an LCG's low bits repeat with a short period.
+  const next = (n: number) => ((s = (s * 1103515245 + 12345) % 2147483648), Math.floor((s / 2147483648) * n));
   const byK = (a: { k: number }, b: { k: number }) => a.k - b.k;
   for (let round = 0; round < 60; round++) {
     // Few keys among many items: ties across lists and within them.
