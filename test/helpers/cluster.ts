@@ -28,6 +28,14 @@ const live = new Set<LocalCluster>();
 process.once("exit", () => {
   for (const c of live) c.kill();
 });
+// Nor when the process is stopped by a signal, which skips "exit": a bench stopped that way left a
+// server that had stopped answering (and ignored SIGTERM) using a core for a quarter of an hour.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    for (const c of live) c.kill();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** Installed nats-server versions, oldest first; at least three distinct ones are required. */
 export function threeVersions(): [ServerBinary, ServerBinary, ServerBinary] {
