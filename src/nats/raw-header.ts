@@ -1,3 +1,6 @@
+import type { Msg } from "@nats-io/nats-core";
+import type { JsMsg } from "@nats-io/jetstream";
+
 /** The parts of a nats.js 3 message (MsgImpl) that hold its raw header block. */
 interface RawShape {
   readonly _rdata?: unknown;
@@ -60,4 +63,14 @@ export function findHeader(block: Uint8Array, name: string): string | undefined 
 function sameName(block: Uint8Array, at: number, name: string): boolean {
   for (let i = 0; i < name.length; i++) if (block[at + i] !== name.charCodeAt(i)) return false;
   return true;
+}
+
+/** One header of a message, read from its raw block (see headerOf). */
+export function msgHeader(m: Msg, name: string): string | undefined {
+  return headerOf(m, name, () => m.headers?.get(name) || undefined);
+}
+
+/** One header of a JetStream message: the core message it wraps (nats.js 3 keeps it as `msg`) is read. */
+export function jsMsgHeader(m: JsMsg, name: string): string | undefined {
+  return headerOf((m as unknown as { readonly msg?: unknown }).msg, name, () => m.headers?.get(name) || undefined);
 }

@@ -1,6 +1,6 @@
 import { errors, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type Consumer, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
-import { headerOf } from "./raw-header.js";
+import { jsMsgHeader } from "./raw-header.js";
 
 /** A pull that is never answered (permissions, a leader election) must not hang its caller. */
 const STALL_MS = 5000;
@@ -67,11 +67,6 @@ async function readOnce(nc: NatsConnection, stream: string, opts: Partial<Ordere
   }
 }
 
-/** The core message a JetStream message wraps (nats.js 3 keeps it as `msg`): its raw headers are read directly. */
-function clientMsg(m: JsMsg): unknown {
-  return (m as unknown as { readonly msg?: unknown }).msg;
-}
-
 async function readAll(consumer: Consumer, what: string, message: (m: OrderedMessage) => void): Promise<number> {
   const pending = (await consumer.info(true)).num_pending;
   if (pending === 0) return 0;
@@ -90,7 +85,7 @@ async function readAll(consumer: Consumer, what: string, message: (m: OrderedMes
     for await (const m of messages) {
       progressAt = performance.now();
       read++;
-      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => headerOf(clientMsg(m), name, () => m.headers?.get(name) || undefined), storedAt: () => storedAtMs(m) });
+      message({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => jsMsgHeader(m, name), storedAt: () => storedAtMs(m) });
       if (m.info.pending === 0) break;
     }
   } finally {

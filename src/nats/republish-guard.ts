@@ -4,6 +4,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import { encodeKeyToken } from "../core/server-key.js";
 import { REPUBLISH_DESTINATION } from "./event-stream.js";
+import { jsMsgHeader, msgHeader } from "./raw-header.js";
 import { readOrdered, storedAtMs } from "./read-ordered.js";
 import { publicEventSubjects, type RepublishWitness } from "./republish-witness.js";
 
@@ -93,7 +94,7 @@ export class RepublishGuard {
       }
     })();
     for (const subject of publicEventSubjects()) {
-      this.#subs.push(this.nc.subscribe(subject, { callback: (_err, m) => this.#sawPublic(m.headers?.get("Nats-Msg-Id") ?? "") }));
+      this.#subs.push(this.nc.subscribe(subject, { callback: (_err, m) => this.#sawPublic(msgHeader(m, "Nats-Msg-Id") ?? "") }));
     }
     await this.nc.flush();
     const before = (await (await jetstreamManager(this.nc)).streams.info(this.opts.stream)).state.last_seq;
@@ -190,7 +191,7 @@ export class RepublishGuard {
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
           next = m.seq + 1;
-          this.#keep({ seq: m.seq, subject: m.subject, id: m.headers?.get("Nats-Msg-Id"), data: m.data, storedAt: storedAtMs(m) }, Date.now());
+          this.#keep({ seq: m.seq, subject: m.subject, id: jsMsgHeader(m, "Nats-Msg-Id"), data: m.data, storedAt: storedAtMs(m) }, Date.now());
         }
       } catch (err) {
         if (!this.#stopped) this.opts.log.warn({ err: (err as Error).message }, "following the event stream failed; starting again");

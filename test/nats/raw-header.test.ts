@@ -2,7 +2,8 @@ import test from "ava";
 import { connect } from "@nats-io/transport-node";
 import { headers, type Msg } from "@nats-io/nats-core";
 import { MsgHdrsImpl } from "@nats-io/nats-core/internal";
-import { findHeader, headerOf, rawHeaderBlock } from "../../src/nats/raw-header.js";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { findHeader, headerOf, jsMsgHeader, msgHeader, rawHeaderBlock } from "../../src/nats/raw-header.js";
 import { startCluster, stopCluster, threeVersions, users } from "../helpers/cluster.js";
 
 const encoder = new TextEncoder();
@@ -73,4 +74,15 @@ test("a message of the installed client has the shape read here: the raw block i
   t.is(rawHeaderBlock(without), null);
   t.is(headerOf(without, "Nats-Msg-Id", fallback), undefined);
   t.is(headerOf({}, "Nats-Msg-Id", fallback), "from the client", "another shape: the client's headers");
+  t.is(msgHeader(withHeaders!, "Nats-Msg-Id"), "cluster:east.3.7");
+  t.is(msgHeader(without!, "Nats-Msg-Id"), undefined);
+  // A JetStream message wraps the core one: its headers as the stream stored them (the id included).
+  await (await jetstreamManager(nc)).streams.add({ name: "RAWHDR", subjects: ["rawjs.>"] });
+  const js = jetstream(nc);
+  await js.publish("rawjs.one", "body", { msgID: "cluster:west.9.1" });
+  const m = await (await js.consumers.get("RAWHDR")).next({ expires: 2000 });
+  t.truthy(m);
+  t.truthy(rawHeaderBlock((m as unknown as { msg: unknown }).msg), "nats.js changed how a JetStream message keeps the core one");
+  t.is(jsMsgHeader(m!, "Nats-Msg-Id"), "cluster:west.9.1");
+  t.is(jsMsgHeader(m!, "Nats-Msg-Id"), m!.headers?.get("Nats-Msg-Id"));
 });
