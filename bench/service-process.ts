@@ -9,6 +9,15 @@ import { users } from "../test/helpers/cluster.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * Services still running: killed when this process exits, however it exits. A scratch run that
+ * timed out left its service running for minutes, at most of a core, after its cluster was gone.
+ */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** SIGTERM, and wait for the process to be gone. */
 export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -34,6 +43,8 @@ export function spawnService(cluster: LocalCluster, flags: readonly string[] = [
       BENCH_HEAP_FILE: heapFile,
     },
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   return { child, stop: () => stopChild(child) };
 }
 
