@@ -30,8 +30,8 @@ export function rawHeaderBlock(msg: unknown): Uint8Array | null | undefined {
  * One header's first value, read from the raw block. nats.js decodes every header of a message to
  * read one of them (MsgHdrsImpl.decode: ~35 µs for the seven of a republished event), and reading
  * the ids of 33,000 events that way took a second of a start. Names match exactly, as the client's
- * `get` matches them; the value is trimmed, and an empty one is none. Falls back to the client's headers when the message's
- * shape is not the one this reads.
+ * `get` matches them; the value is trimmed, and an empty one is none. Falls back to the client's
+ * headers when the message's shape is not the one this reads.
  */
 export function headerOf(msg: unknown, name: string, fallback: () => string | undefined): string | undefined {
   const block = rawHeaderBlock(msg);

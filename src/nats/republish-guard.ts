@@ -1,5 +1,5 @@
 import { headers, type NatsConnection, type Subscription } from "@nats-io/nats-core";
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import { encodeKeyToken } from "../core/server-key.js";
@@ -77,6 +77,7 @@ export class RepublishGuard {
   #timer: NodeJS.Timeout | undefined;
   #checking: Promise<void> | undefined;
   #unreadableSince: number | undefined;
+  #jsm: Promise<JetStreamManager> | undefined;
   #stopped = false;
 
   constructor(
@@ -97,7 +98,7 @@ export class RepublishGuard {
       this.#subs.push(this.nc.subscribe(subject, { callback: (_err, m) => this.#sawPublic(msgHeader(m, "Nats-Msg-Id") ?? "") }));
     }
     await this.nc.flush();
-    const before = (await (await jetstreamManager(this.nc)).streams.info(this.opts.stream)).state.last_seq;
+    const before = (await (await this.#manager()).streams.info(this.opts.stream)).state.last_seq;
     const last = await this.#sweep();
     // Always from a sequence: an ordered consumer started from a time cannot be created again by
     // the client after a reset (it keeps the time and adds a sequence, which the server refuses).
@@ -288,10 +289,18 @@ export class RepublishGuard {
     return true;
   }
 
+  /** One manager for the guard's life (making one asks the server for its account info first); a failed attempt is not kept. */
+  #manager(): Promise<JetStreamManager> {
+    return (this.#jsm ??= jetstreamManager(this.nc).catch((err: unknown) => {
+      this.#jsm = undefined;
+      throw err;
+    }));
+  }
+
   /** The body of an event the sweep read headers only; undefined (tried again) when it cannot be read now. */
   async #storedData(s: Stored): Promise<Uint8Array | undefined> {
     try {
-      const m = await (await jetstreamManager(this.nc)).streams.getMessage(this.opts.stream, { seq: s.streamSeq });
+      const m = await (await this.#manager()).streams.getMessage(this.opts.stream, { seq: s.streamSeq });
       if (m) return m.data;
     } catch (err) {
       this.opts.log.debug({ event: { id: s.id }, stream_seq: s.streamSeq, err: (err as Error).message }, "reading an event to publish failed; trying again");
